@@ -1,0 +1,74 @@
+// The one catalog of user-facing diagnostics: every error a user can see has a stable code here.
+
+export const DIAGNOSTICS = {
+  // 1xxx: files and formats
+  fileNotFound: { code: 1001, message: 'file not found' },
+  fileUnreadable: { code: 1002, message: 'cannot read file: {0}' },
+  notOnnx: { code: 1003, message: 'not a valid ONNX model: {0}' },
+  modelTooLarge: { code: 1004, message: 'model is {0} bytes; the limit is {1}' },
+  badNpy: { code: 1010, message: 'not a valid .npy file: {0}' },
+  npyDtype: { code: 1011, message: 'unsupported .npy dtype {0} (supported: {1})' },
+  writeFailed: { code: 1020, message: 'cannot write file: {0}' },
+  // 2xxx: graph structure
+  unknownOp: { code: 2001, message: "op '{0}' (domain '{1}') is not supported by the reference interpreter" },
+  missingInput: { code: 2002, message: "input '{0}' is not produced by any node, graph input or initializer" },
+  graphCycle: { code: 2003, message: 'the graph has a cycle through {0}' },
+  badAttribute: { code: 2004, message: "attribute '{0}': {1}" },
+  badInputCount: { code: 2005, message: 'expects {0} inputs, got {1}' },
+  wrongDType: { code: 2006, message: "input '{0}' has dtype {1}; expected {2}" },
+  shapeMismatch: { code: 2007, message: '{0}' },
+  unsupportedTensorType: { code: 2008, message: "tensor '{0}' has unsupported data type {1}" },
+  badTensorData: { code: 2009, message: "tensor '{0}': {1}" },
+  missingGraphInput: { code: 2010, message: "graph input '{0}' was not provided" },
+  unknownGraphInput: { code: 2011, message: "'{0}' is not an input of the model (inputs: {1})" },
+  unsupported: { code: 2012, message: '{0}' },
+  // 9xxx: CLI usage
+  badArgument: { code: 9001, message: '{0}' },
+} as const satisfies Record<string, { code: number; message: string }>;
+
+export type DiagnosticId = keyof typeof DIAGNOSTICS;
+
+/** Where an error happened: the file, and the node or instruction inside it. */
+export interface ErrorLocation {
+  file?: string;
+  node?: string;
+  opType?: string;
+}
+
+/** A user-facing error: printed as one line by the CLIs, never as a stack trace (unless --verbose). */
+export class NpuError extends Error {
+  readonly code: number;
+  readonly id: DiagnosticId;
+  location: ErrorLocation;
+
+  constructor(id: DiagnosticId, args: readonly (string | number)[] = [], location: ErrorLocation = {}) {
+    const d = DIAGNOSTICS[id];
+    const text = d.message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)] ?? ''));
+    super(text);
+    this.name = 'NpuError';
+    this.code = d.code;
+    this.id = id;
+    this.location = { ...location };
+  }
+
+  /** Adds context (file, node) as the error travels outwards; inner context wins. */
+  at(location: ErrorLocation): this {
+    this.location = { ...location, ...this.location };
+    return this;
+  }
+
+  /** One line: `error NPU2001: model.onnx: node 'conv1' (Conv): message`. */
+  format(): string {
+    const where: string[] = [];
+    if (this.location.file !== undefined) where.push(this.location.file);
+    if (this.location.node !== undefined) {
+      const op = this.location.opType !== undefined ? ` (${this.location.opType})` : '';
+      where.push(`node '${this.location.node}'${op}`);
+    }
+    return `error NPU${this.code}: ${[...where, this.message].join(': ')}`;
+  }
+}
+
+export function fail(id: DiagnosticId, args: readonly (string | number)[] = [], location: ErrorLocation = {}): never {
+  throw new NpuError(id, args, location);
+}

@@ -24,6 +24,37 @@ export const DIAGNOSTICS = {
   unsupported: { code: 2012, message: '{0}' },
   // 9xxx: CLI usage
   badArgument: { code: 9001, message: '{0}' },
+  // 3xxx: hardware config, ISA and programs
+  hwUnknown: {
+    code: 3001,
+    message: "'{0}' is neither a hardware preset ({1}) nor a readable JSON file",
+  },
+  hwInvalid: { code: 3002, message: 'invalid hardware config: {0}: {1}' },
+  hwBadJson: { code: 3003, message: 'hardware config is not valid JSON: {0}' },
+  isaIllegalOpcode: { code: 3010, message: 'illegal opcode {0}' },
+  isaBadEncoding: { code: 3011, message: "bad encoding of '{0}': {1}" },
+  isaFieldRange: { code: 3012, message: "'{0}': field '{1}' = {2} is out of range ({3})" },
+  asmSyntax: { code: 3013, message: 'line {0}: {1}' },
+  progBadMagic: { code: 3020, message: 'not a prog.bin (bad magic {0}; expected {1})' },
+  progVersion: {
+    code: 3021,
+    message:
+      'prog.bin format version {0} is not supported (this build reads version {1}); recompile it with this npuc',
+  },
+  progChecksum: {
+    code: 3022,
+    message: 'checksum mismatch (stored {0}, computed {1}): the file is corrupted',
+  },
+  progTruncated: {
+    code: 3023,
+    message: 'truncated {0}: needs {1} bytes at offset {2} but only {3} remain',
+  },
+  progFingerprint: {
+    code: 3024,
+    message:
+      "compiled for hardware '{0}' (fingerprint {1}) but the given hardware is '{2}' (fingerprint {3}); run with --hw matching '{0}' or recompile with --hw {2}",
+  },
+  progBadSection: { code: 3025, message: 'bad section {0}: {1}' },
 } as const satisfies Record<string, { code: number; message: string }>;
 
 export type DiagnosticId = keyof typeof DIAGNOSTICS;

@@ -68,7 +68,6 @@ export function allocData<D extends DType>(dtype: D, n: number): DataOf[D] {
     case 'int64':
       return new BigInt64Array(n) as DataOf[D];
   }
-  throw new Error(`unknown dtype ${String(dtype)}`);
 }
 
 export function zeros<D extends DType>(dtype: D, shape: readonly number[]): Tensor<D> {

@@ -12,7 +12,9 @@ export function reportError(e: unknown, verbose: boolean): number {
     return EXIT.userError;
   }
   const msg = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`internal error: ${msg}${verbose ? '' : ' (run with --verbose for a stack trace)'}\n`);
+  process.stderr.write(
+    `internal error: ${msg}${verbose ? '' : ' (run with --verbose for a stack trace)'}\n`,
+  );
   if (verbose && e instanceof Error && e.stack !== undefined) process.stderr.write(`${e.stack}\n`);
   return EXIT.internalError;
 }
@@ -33,7 +35,10 @@ export function runCli(main: () => Promise<number> | number): void {
 }
 
 /** Parses repeated `name=path` options (e.g. --input x=a.npy). */
-export function parseNamedPaths(values: readonly string[] | undefined, flag: string): [string, string][] {
+export function parseNamedPaths(
+  values: readonly string[] | undefined,
+  flag: string,
+): [string, string][] {
   return (values ?? []).map((v) => {
     const eq = v.indexOf('=');
     if (eq <= 0) throw new NpuError('badArgument', [`${flag} expects name=path, got '${v}'`]);

@@ -10,8 +10,14 @@ export const DIAGNOSTICS = {
   npyDtype: { code: 1011, message: 'unsupported .npy dtype {0} (supported: {1})' },
   writeFailed: { code: 1020, message: 'cannot write file: {0}' },
   // 2xxx: graph structure
-  unknownOp: { code: 2001, message: "op '{0}' (domain '{1}') is not supported by the reference interpreter" },
-  missingInput: { code: 2002, message: "input '{0}' is not produced by any node, graph input or initializer" },
+  unknownOp: {
+    code: 2001,
+    message: "op '{0}' (domain '{1}') is not supported by the reference interpreter",
+  },
+  missingInput: {
+    code: 2002,
+    message: "input '{0}' is not produced by any node, graph input or initializer",
+  },
   graphCycle: { code: 2003, message: 'the graph has a cycle through {0}' },
   badAttribute: { code: 2004, message: "attribute '{0}': {1}" },
   badInputCount: { code: 2005, message: 'expects {0} inputs, got {1}' },
@@ -55,6 +61,19 @@ export const DIAGNOSTICS = {
       "compiled for hardware '{0}' (fingerprint {1}) but the given hardware is '{2}' (fingerprint {3}); run with --hw matching '{0}' or recompile with --hw {2}",
   },
   progBadSection: { code: 3025, message: 'bad section {0}: {1}' },
+  // 4xxx: simulator faults (pc, mnemonic and ONNX node are in the message / location)
+  simIllegalInstruction: { code: 4001, message: 'pc {0}: illegal instruction: {1}' },
+  simSramRange: { code: 4002, message: 'pc {0} ({1}): {2}' },
+  simDramRange: { code: 4003, message: 'pc {0} ({1}): {2}' },
+  simMisaligned: { code: 4004, message: 'pc {0} ({1}): misaligned {2}' },
+  simBadOperand: { code: 4005, message: 'pc {0} ({1}): {2}' },
+  simDeadlock: {
+    code: 4006,
+    message:
+      'pc {0} ({1}): deadlock: waits on semaphores {2} that no running or queued instruction can signal ({3})',
+  },
+  simNoHalt: { code: 4007, message: 'the program ends at pc {0} without a halt instruction' },
+  simInput: { code: 4008, message: "input '{0}': {1}" },
 } as const satisfies Record<string, { code: number; message: string }>;
 
 export type DiagnosticId = keyof typeof DIAGNOSTICS;
@@ -72,7 +91,11 @@ export class NpuError extends Error {
   readonly id: DiagnosticId;
   location: ErrorLocation;
 
-  constructor(id: DiagnosticId, args: readonly (string | number)[] = [], location: ErrorLocation = {}) {
+  constructor(
+    id: DiagnosticId,
+    args: readonly (string | number)[] = [],
+    location: ErrorLocation = {},
+  ) {
     const d = DIAGNOSTICS[id];
     const text = d.message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)] ?? ''));
     super(text);
@@ -100,6 +123,10 @@ export class NpuError extends Error {
   }
 }
 
-export function fail(id: DiagnosticId, args: readonly (string | number)[] = [], location: ErrorLocation = {}): never {
+export function fail(
+  id: DiagnosticId,
+  args: readonly (string | number)[] = [],
+  location: ErrorLocation = {},
+): never {
   throw new NpuError(id, args, location);
 }

@@ -3,5 +3,7 @@
 import { NpuError } from './diagnostics.js';
 
 export function notImplemented(tool: string, issue: number): never {
-  throw new NpuError('unsupported', [`${tool} is not implemented yet (tracked in issue ${issue}); only --help works`]);
+  throw new NpuError('unsupported', [
+    `${tool} is not implemented yet (tracked in issue ${issue}); only --help works`,
+  ]);
 }

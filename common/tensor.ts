@@ -1,6 +1,7 @@
 // The one tensor type shared by ONNX I/O, .npy I/O, the reference interpreter, runtime and simulator.
 
-export type DType = 'float32' | 'float16' | 'float64' | 'int8' | 'uint8' | 'int16' | 'int32' | 'int64' | 'bool';
+export type DType =
+  'float32' | 'float16' | 'float64' | 'int8' | 'uint8' | 'int16' | 'int32' | 'int64' | 'bool';
 
 /** Storage per dtype. float16 is widened to float32 on load (values exact); int64 keeps full range as bigint. */
 export interface DataOf {
@@ -85,7 +86,7 @@ export function tensor<D extends DType>(
   }
   const data = allocData(dtype, n);
   if (data instanceof BigInt64Array) {
-    for (let i = 0; i < n; i++) data[i] = BigInt(values[i] as number | bigint);
+    for (let i = 0; i < n; i++) data[i] = BigInt(values[i]);
   } else {
     for (let i = 0; i < n; i++) (data as Float64Array)[i] = Number(values[i]);
   }
@@ -108,7 +109,7 @@ export function stridesOf(shape: readonly number[]): number[] {
   let acc = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     s[i] = acc;
-    acc *= shape[i]!;
+    acc *= shape[i];
   }
   return s;
 }

@@ -3,7 +3,8 @@
 import type { DType, Tensor } from '../common/tensor.js';
 import { fail } from '../common/diagnostics.js';
 
-export type AttrType = 'int' | 'float' | 'string' | 'tensor' | 'graph' | 'ints' | 'floats' | 'strings';
+export type AttrType =
+  'int' | 'float' | 'string' | 'tensor' | 'graph' | 'ints' | 'floats' | 'strings';
 
 /** An attribute keeps its ONNX type so that a saved model round-trips exactly. */
 export type Attr =
@@ -116,5 +117,12 @@ export function attrTensor(node: Node, name: string): Tensor | undefined {
 }
 
 export function emptyGraph(name = 'graph'): Graph {
-  return { name, nodes: [], inputs: [], outputs: [], initializers: new Map(), valueInfo: new Map() };
+  return {
+    name,
+    nodes: [],
+    inputs: [],
+    outputs: [],
+    initializers: new Map(),
+    valueInfo: new Map(),
+  };
 }

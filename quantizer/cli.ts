@@ -9,15 +9,31 @@ import { notImplemented } from '../common/not-yet.js';
 async function main(): Promise<number> {
   await yargs(hideBin(process.argv))
     .scriptName('npuq')
-    .usage('$0 model.onnx -o model.q.onnx --calib data.npy [options]\n\nQuantizes a float ONNX model to int8 (QDQ).')
+    .usage(
+      '$0 model.onnx -o model.q.onnx --calib data.npy [options]\n\nQuantizes a float ONNX model to int8 (QDQ).',
+    )
     .option('out', { alias: 'o', type: 'string', describe: 'output quantized model' })
-    .option('calib', { type: 'string', describe: 'calibration data: .npy (leading dim = sample) or a folder of .npy' })
-    .option('method', { type: 'string', choices: ['minmax', 'entropy', 'percentile', 'mse', 'sqnr'], default: 'minmax' })
-    .option('symmetric', { type: 'boolean', default: false, describe: 'symmetric activation ranges' })
+    .option('calib', {
+      type: 'string',
+      describe: 'calibration data: .npy (leading dim = sample) or a folder of .npy',
+    })
+    .option('method', {
+      type: 'string',
+      choices: ['minmax', 'entropy', 'percentile', 'mse', 'sqnr'],
+      default: 'minmax',
+    })
+    .option('symmetric', {
+      type: 'boolean',
+      default: false,
+      describe: 'symmetric activation ranges',
+    })
     .option('percentile', { type: 'number', default: 99.99 })
     .option('per-tensor-weights', { type: 'boolean', default: false })
     .option('exclude', { type: 'string', describe: 'comma-separated node names kept in float' })
-    .option('auto-exclude', { type: 'number', describe: 'keep the N most sensitive layers in float' })
+    .option('auto-exclude', {
+      type: 'number',
+      describe: 'keep the N most sensitive layers in float',
+    })
     .option('input-type', { type: 'string', choices: ['uint8', 'int8'] })
     .option('output-type', { type: 'string', choices: ['int8', 'uint8'] })
     .option('dynamic', { type: 'boolean', default: false, describe: 'dynamic quantization' })

@@ -17,11 +17,27 @@ import { formatTensorSummary } from './summary.js';
 async function main(): Promise<number> {
   const argv = await yargs(hideBin(process.argv))
     .scriptName('npuref')
-    .usage('$0 model.onnx --input name=x.npy [...]\n\nRuns a model through the bit-exact reference interpreter.')
+    .usage(
+      '$0 model.onnx --input name=x.npy [...]\n\nRuns a model through the bit-exact reference interpreter.',
+    )
     .positional('model', { type: 'string', describe: 'ONNX model (float, QDQ or QOperator)' })
-    .option('input', { alias: 'i', type: 'string', array: true, describe: 'graph input as name=file.npy (repeatable)' })
-    .option('mode', { type: 'string', choices: ['float', 'fixed'], default: 'float', describe: 'requantization semantics' })
-    .option('output-dir', { alias: 'o', type: 'string', describe: 'write each output as <dir>/<name>.npy' })
+    .option('input', {
+      alias: 'i',
+      type: 'string',
+      array: true,
+      describe: 'graph input as name=file.npy (repeatable)',
+    })
+    .option('mode', {
+      type: 'string',
+      choices: ['float', 'fixed'],
+      default: 'float',
+      describe: 'requantization semantics',
+    })
+    .option('output-dir', {
+      alias: 'o',
+      type: 'string',
+      describe: 'write each output as <dir>/<name>.npy',
+    })
     .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' })
     .demandCommand(1, 'give the model file')
     .strict()

@@ -56,7 +56,9 @@ function checkFeed(model: Model, name: string, t: Tensor): void {
     if (!ok) {
       fail(
         'shapeMismatch',
-        [`input '${name}' has shape ${shapeStr(t.shape)}; the model expects [${info.shape.join(',')}]`],
+        [
+          `input '${name}' has shape ${shapeStr(t.shape)}; the model expects [${info.shape.join(',')}]`,
+        ],
         { file: model.file },
       );
     }
@@ -86,7 +88,9 @@ export function runPrepared(
 
   // free each value after its last use, so large models do not hold every activation
   const lastUse = new Map<string, number>();
-  order.forEach((n, i) => n.inputs.forEach((x) => lastUse.set(x, i)));
+  order.forEach((n, i) => {
+    n.inputs.forEach((x) => lastUse.set(x, i));
+  });
   const outputs = new Set(model.graph.outputs.map((o) => o.name));
 
   order.forEach((node, step) => {
@@ -113,7 +117,11 @@ export function runPrepared(
     });
     if (opts.keepIntermediates !== true) {
       for (const name of node.inputs) {
-        if (lastUse.get(name) === step && !outputs.has(name) && !model.graph.initializers.has(name)) {
+        if (
+          lastUse.get(name) === step &&
+          !outputs.has(name) &&
+          !model.graph.initializers.has(name)
+        ) {
           values.delete(name);
         }
       }

@@ -17,4 +17,8 @@ function merge(...tables: Record<string, Kernel>[]): Record<string, Kernel> {
   return out;
 }
 
-export const KERNELS: Readonly<Record<string, Kernel>> = merge(FLOAT_KERNELS, QUANT_KERNELS, QDQ_KERNELS);
+export const KERNELS: Readonly<Record<string, Kernel>> = merge(
+  FLOAT_KERNELS,
+  QUANT_KERNELS,
+  QDQ_KERNELS,
+);

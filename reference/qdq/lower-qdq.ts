@@ -41,7 +41,7 @@ function tryLower(lower: Lowering, cx: LowerCtx, n: Node): Rewrite | undefined {
 
 /**
  * Returns a new model in which constant float weights behind QuantizeLinear are folded to integers and every QDQ
- * group with a known integer equivalent is replaced by it (docs: "## QDQ graphs", docs/semantics-qdq.md). Groups that do not
+ * group with a known integer equivalent is replaced by it (docs/semantics.md, "## QDQ graphs"). Groups that do not
  * match exactly (a float input not from DQ, a float output with a second consumer, a bias with the wrong scale,
  * Softmax, LayerNormalization, ...) stay DQ → float op → Q. QOperator nodes pass through. The input is not modified.
  */

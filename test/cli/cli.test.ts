@@ -36,7 +36,13 @@ function model(nodes: Model['graph']['nodes'], extraInit?: Model['graph']['initi
   g.outputs.push({ name: 'y', dtype: 'float32', shape: [1, 4] });
   g.nodes.push(...nodes);
   if (extraInit) for (const [k, v] of extraInit) g.initializers.set(k, v);
-  return { irVersion: 8, opsetImports: [{ domain: '', version: 13 }], producerName: 'test', producerVersion: '', graph: g };
+  return {
+    irVersion: 8,
+    opsetImports: [{ domain: '', version: 13 }],
+    producerName: 'test',
+    producerVersion: '',
+    graph: g,
+  };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'npu-cli-'));
@@ -56,7 +62,14 @@ describe('CLIs', () => {
 
   it('npuref runs a model and writes its outputs', () => {
     const m = join(dir, 'relu.onnx');
-    writeFileSync(m, encodeModel(model([{ name: 'r', opType: 'Relu', domain: '', inputs: ['x'], outputs: ['y'], attrs: {} }])));
+    writeFileSync(
+      m,
+      encodeModel(
+        model([
+          { name: 'r', opType: 'Relu', domain: '', inputs: ['x'], outputs: ['y'], attrs: {} },
+        ]),
+      ),
+    );
     const x = join(dir, 'x.npy');
     writeNpy(x, tensor('float32', [1, 4], [-1, 2, -3, 4]));
     const r = run('reference/cli.ts', [m, '--input', `x=${x}`, '--output-dir', join(dir, 'out')]);
@@ -67,11 +80,16 @@ describe('CLIs', () => {
   });
 
   it('a missing file is one line', () => {
-    expectOneLineError(run('reference/cli.ts', [join(dir, 'nope.onnx'), '--input', 'x=a.npy']), 'nope.onnx');
+    expectOneLineError(
+      run('reference/cli.ts', [join(dir, 'nope.onnx'), '--input', 'x=a.npy']),
+      'nope.onnx',
+    );
   });
 
   it('a truncated ONNX file is one line naming the file', () => {
-    const good = encodeModel(model([{ name: 'r', opType: 'Relu', domain: '', inputs: ['x'], outputs: ['y'], attrs: {} }]));
+    const good = encodeModel(
+      model([{ name: 'r', opType: 'Relu', domain: '', inputs: ['x'], outputs: ['y'], attrs: {} }]),
+    );
     const bad = join(dir, 'truncated.onnx');
     writeFileSync(bad, good.subarray(0, Math.floor(good.length / 2)));
     expectOneLineError(run('reference/cli.ts', [bad, '--input', 'x=a.npy']), 'truncated.onnx');
@@ -85,23 +103,66 @@ describe('CLIs', () => {
 
   it('an unknown op names the node', () => {
     const m = join(dir, 'unknown.onnx');
-    writeFileSync(m, encodeModel(model([{ name: 'weird_node', opType: 'FrobnicateV9', domain: '', inputs: ['x'], outputs: ['y'], attrs: {} }])));
+    writeFileSync(
+      m,
+      encodeModel(
+        model([
+          {
+            name: 'weird_node',
+            opType: 'FrobnicateV9',
+            domain: '',
+            inputs: ['x'],
+            outputs: ['y'],
+            attrs: {},
+          },
+        ]),
+      ),
+    );
     const x = join(dir, 'x2.npy');
     writeNpy(x, tensor('float32', [1, 4], [1, 2, 3, 4]));
-    expectOneLineError(run('reference/cli.ts', [m, '--input', `x=${x}`]), 'weird_node', 'FrobnicateV9');
+    expectOneLineError(
+      run('reference/cli.ts', [m, '--input', `x=${x}`]),
+      'weird_node',
+      'FrobnicateV9',
+    );
   });
 
   it('a missing initializer names the node and the value', () => {
     const m = join(dir, 'missing.onnx');
-    writeFileSync(m, encodeModel(model([{ name: 'adder', opType: 'Add', domain: '', inputs: ['x', 'bias_not_there'], outputs: ['y'], attrs: {} }])));
+    writeFileSync(
+      m,
+      encodeModel(
+        model([
+          {
+            name: 'adder',
+            opType: 'Add',
+            domain: '',
+            inputs: ['x', 'bias_not_there'],
+            outputs: ['y'],
+            attrs: {},
+          },
+        ]),
+      ),
+    );
     const x = join(dir, 'x3.npy');
     writeNpy(x, tensor('float32', [1, 4], [1, 2, 3, 4]));
-    expectOneLineError(run('reference/cli.ts', [m, '--input', `x=${x}`]), 'adder', 'bias_not_there');
+    expectOneLineError(
+      run('reference/cli.ts', [m, '--input', `x=${x}`]),
+      'adder',
+      'bias_not_there',
+    );
   });
 
   it('a wrong input dtype and a wrong input shape are one line each', () => {
     const m = join(dir, 'relu2.onnx');
-    writeFileSync(m, encodeModel(model([{ name: 'r', opType: 'Relu', domain: '', inputs: ['x'], outputs: ['y'], attrs: {} }])));
+    writeFileSync(
+      m,
+      encodeModel(
+        model([
+          { name: 'r', opType: 'Relu', domain: '', inputs: ['x'], outputs: ['y'], attrs: {} },
+        ]),
+      ),
+    );
     const xi = join(dir, 'xi.npy');
     writeNpy(xi, tensor('int8', [1, 4], [1, 2, 3, 4]));
     expectOneLineError(run('reference/cli.ts', [m, '--input', `x=${xi}`]), 'int8', 'float32');
@@ -113,7 +174,24 @@ describe('CLIs', () => {
   it('an internal shape mismatch names the node', () => {
     const m = join(dir, 'mm.onnx');
     const w = tensor('float32', [3, 2], [1, 2, 3, 4, 5, 6]);
-    writeFileSync(m, encodeModel(model([{ name: 'matmul_bad', opType: 'MatMul', domain: '', inputs: ['x', 'w'], outputs: ['y'], attrs: {} }], new Map([['w', w]]))));
+    writeFileSync(
+      m,
+      encodeModel(
+        model(
+          [
+            {
+              name: 'matmul_bad',
+              opType: 'MatMul',
+              domain: '',
+              inputs: ['x', 'w'],
+              outputs: ['y'],
+              attrs: {},
+            },
+          ],
+          new Map([['w', w]]),
+        ),
+      ),
+    );
     const x = join(dir, 'x4.npy');
     writeNpy(x, tensor('float32', [1, 4], [1, 2, 3, 4]));
     expectOneLineError(run('reference/cli.ts', [m, '--input', `x=${x}`]), 'matmul_bad');

@@ -172,14 +172,9 @@ function poolModel(
   // ONNX / ORT require pads smaller than the kernel
   const pads = c.pads.map((p, i) => Math.min(p, kernel[i % 2] - 1));
   const xShape = c.channelsLast ? [c.n, ...c.hw, c.c] : [c.n, c.c, ...c.hw];
-  // count_include_pad with a ceil_mode window hanging past the padded edge: ORT's QLinearAveragePool divides by
-  // the full kernel size, its float AveragePool (and ONNX) by the part inside the padded input. That is a
-  // semantic split, not rounding; it is pinned down separately below (it.fails), so leave it out here.
-  const overhangs = c.hw.some((h, i) => {
-    const span = h + pads[i] + pads[i + 2] - kernel[i];
-    return span % c.strides[i] !== 0;
-  });
-  const ceilMode = c.ceilMode && !(c.countIncludePad && overhangs);
+  // count_include_pad with a ceil_mode window hanging past the padded edge is included: the reference's
+  // QLinearAveragePool follows onnxruntime's divisor there (pinned down separately below).
+  const ceilMode = c.ceilMode;
   const attrs: Record<string, Attr> =
     op === 'QLinearAveragePool'
       ? {
@@ -315,34 +310,32 @@ describe('quantized element-wise / LUT / pooling ops: reference vs onnxruntime C
 
   // Demonstrates the ORT split excluded above: x = [10, 20, 90], kernel 3, stride 2, right pad 1, ceil_mode 1,
   // count_include_pad 1. The second window covers x[2], the pad and one column beyond the padded input.
-  // ORT AveragePool (float) gives 90 / 2 = 45 (the ONNX semantics, which the reference follows);
-  // ORT QLinearAveragePool gives 90 / 3 = 30. If this starts passing, ORT's kernel changed (or ours did).
-  it.fails(
-    'QLinearAveragePool: ORT divides an overhanging ceil_mode window by the full kernel (ORT quirk)',
-    async () => {
-      const attrs = {
-        kernel_shape: A.ints([1, 3]),
-        strides: A.ints([1, 2]),
-        pads: A.ints([0, 0, 0, 1]),
-        count_include_pad: A.int(1),
-        ceil_mode: A.int(1),
-      };
-      const model = new ModelBuilder()
-        .input('x', 'uint8', [1, 1, 1, 3])
-        .scalar('x_scale', 'float32', 0.25)
-        .scalar('x_zp', 'uint8', 0)
-        .scalar('y_scale', 'float32', 0.25)
-        .scalar('y_zp', 'uint8', 0)
-        .msNode('QLinearAveragePool', ['x', 'x_scale', 'x_zp', 'y_scale', 'y_zp'], ['y'], attrs)
-        .output('y', 'uint8')
-        .build();
-      const feeds = { x: tensor('uint8', [1, 1, 1, 3], [10, 20, 90]) };
-      const theirs = (await runOrt(model, feeds, ortOptionsFor('uint8'))).y;
-      const ours = runModel(model, feeds, { mode: 'float' }).y;
-      expect(toNumbers(ours)).toEqual([40, 45]);
-      expect(toNumbers(theirs)).toEqual(toNumbers(ours));
-    },
-  );
+  // ORT AveragePool (float, and the ONNX spec) gives 90 / 2 = 45; ORT QLinearAveragePool gives 90 / 3 = 30.
+  // com.microsoft.QLinearAveragePool is onnxruntime's op, so the reference follows onnxruntime's divisor
+  // (docs/semantics.md); the float AveragePool kernel keeps the ONNX result.
+  it('QLinearAveragePool: an overhanging ceil_mode window is divided by the full kernel, as onnxruntime does', async () => {
+    const attrs = {
+      kernel_shape: A.ints([1, 3]),
+      strides: A.ints([1, 2]),
+      pads: A.ints([0, 0, 0, 1]),
+      count_include_pad: A.int(1),
+      ceil_mode: A.int(1),
+    };
+    const model = new ModelBuilder()
+      .input('x', 'uint8', [1, 1, 1, 3])
+      .scalar('x_scale', 'float32', 0.25)
+      .scalar('x_zp', 'uint8', 0)
+      .scalar('y_scale', 'float32', 0.25)
+      .scalar('y_zp', 'uint8', 0)
+      .msNode('QLinearAveragePool', ['x', 'x_scale', 'x_zp', 'y_scale', 'y_zp'], ['y'], attrs)
+      .output('y', 'uint8')
+      .build();
+    const feeds = { x: tensor('uint8', [1, 1, 1, 3], [10, 20, 90]) };
+    const theirs = (await runOrt(model, feeds, ortOptionsFor('uint8'))).y;
+    const ours = runModel(model, feeds, { mode: 'float' }).y;
+    expect(toNumbers(ours)).toEqual([40, 30]);
+    expect(toNumbers(theirs)).toEqual(toNumbers(ours));
+  });
 
   it('QLinearConcat (requantized and copied inputs)', async () => {
     await fc.assert(

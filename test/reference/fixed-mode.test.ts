@@ -210,3 +210,49 @@ describe('QLinearAveragePool fixed, raw averaging (equal scale and zp)', () => {
     expect(vals(y)).toEqual([-2, 2]);
   });
 });
+
+describe('QLinearMatMul fixed, per-column b scale', () => {
+  // a = [[2, -2]], b = [[1, 3], [0, 1]] -> acc = [2*1 + -2*0, 2*3 + -2*1] = [2, 4]; scales a 1, y 1.
+  // col 0: m = 0.25 -> (2^30, -1): SRDHM(2, 2^30) = 1; RDBPOT(1, 1) = RHAZ(0.5) = 1.      float: RHE(0.5) = 0
+  // col 1: m = 0.375 = 0.75 * 2^-1 -> (1610612736, -1): SRDHM(4, 1610612736) = 3 (4 * 0.75, exact);
+  //        RDBPOT(3, 1) = RHAZ(1.5) = 2.                                                     float: RHE(1.5) = 2
+  const inputs = [
+    t('int8', [1, 2], [2, -2]),
+    f(1),
+    s('int8', 0),
+    t('int8', [2, 2], [1, 3, 0, 1]),
+    t('float32', [2], [0.25, 0.375]),
+    t('int8', [2], [0, 0]),
+    f(1),
+    s('int8', 0),
+  ];
+  it('fixed', () => {
+    expect(vals(run('QLinearMatMul', inputs, 'fixed')[0])).toEqual([1, 2]);
+  });
+  it('float', () => {
+    expect(vals(run('QLinearMatMul', inputs, 'float')[0])).toEqual([0, 2]);
+  });
+});
+
+describe('QGemm fixed: alpha is part of the real multiplier', () => {
+  // A = [[-3]], B = [[1]], all scales 1, alpha 0.5: m = 0.5 -> (2^30, 0): SRDHM(-3, 2^30) = RHU(-1.5) = -1.
+  // float: m = fround(fround(1 * 1) * 0.5) / 1 = 0.5; RHE(-1.5) = -2.
+  const inputs = [
+    t('int8', [1, 1], [-3]),
+    f(1),
+    s('int8', 0),
+    t('int8', [1, 1], [1]),
+    f(1),
+    s('int8', 0),
+    undefined,
+    f(1),
+    s('int8', 0),
+  ];
+  const attrs = { alpha: A.float(0.5) };
+  it('fixed', () => {
+    expect(vals(run('QGemm', inputs, 'fixed', attrs)[0])).toEqual([-1]);
+  });
+  it('float', () => {
+    expect(vals(run('QGemm', inputs, 'float', attrs)[0])).toEqual([-2]);
+  });
+});

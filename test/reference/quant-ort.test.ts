@@ -120,9 +120,11 @@ describe('onnxruntime oracle (float mode)', () => {
 
   it('QuantizeLinear: exact incl. exact ties and saturation, per-tensor and per-axis', async () => {
     const x = randomFloatTensor([2, 3, 4], 7, -20, 20);
-    // plant exact ties (k + 0.5) * scale with scale 0.5 → values k/2 + 0.25 are not ties; use scale 0.5: x = 0.25, 0.75..
+    // plant exact ties: (k + 0.5) * 0.5 / 0.5 = k + 0.5
     const xd = x.data;
     for (let i = 0; i < 8; i++) xd[i] = (i - 4 + 0.5) * 0.5;
+    // NaN saturates to qmin in both (MLAS max-then-min clamp), infinities to the ends
+    xd.set([NaN, Infinity, -Infinity, 1e30], 8);
     for (const [zpType, zp] of [
       ['uint8', 128],
       ['int8', -5],

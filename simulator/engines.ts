@@ -1,0 +1,211 @@
+// The dispatcher and engines: program-order dispatch to in-order queues, semaphore waits, event-driven timing.
+import { fail, NpuError } from '../common/diagnostics.js';
+import { decode } from '../isa/codec.js';
+import type { Instruction } from '../isa/instructions.js';
+import { BY_MNEMONIC } from '../isa/table.js';
+import { EXECUTE } from './execute/table.js';
+import type { Exec } from './execute/work.js';
+import type { Machine } from './machine.js';
+import type { TraceRecord } from './trace.js';
+
+interface Entry {
+  readonly pc: number;
+  readonly ins: Instruction;
+  readonly node: string | undefined;
+}
+
+interface Running {
+  readonly entry: Entry;
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface EngineState {
+  readonly name: string;
+  readonly queue: Entry[];
+  running: Running | undefined;
+  busy: number;
+  stall: number;
+  instructions: number;
+}
+
+export interface RunResult {
+  readonly cycles: number;
+  readonly engines: readonly EngineState[];
+  readonly macs: number;
+  readonly counts: Record<string, number>;
+}
+
+/** Engine names: one per DMA channel, then the MAC arrays and the vector unit. */
+export const engineNames = (dmaChannels: number): string[] => [
+  ...Array.from({ length: dmaChannels }, (_, k) => `dma${k}`),
+  'mac',
+  'vector',
+];
+
+const bitsOf = (mask: number): number[] => {
+  const out: number[] = [];
+  for (let k = 0; mask >> k !== 0; k++) if (((mask >> k) & 1) === 1) out.push(k);
+  return out;
+};
+
+/**
+ * Runs a program to its halt. Instructions are executed functionally when they start (in simulated-time order),
+ * which is what the hardware computes for every program whose engines only share data through semaphores.
+ */
+export function run(
+  m: Machine,
+  code: readonly bigint[],
+  nodes: ReadonlyMap<number, string>,
+  trace: ((r: TraceRecord) => void) | undefined,
+): RunResult {
+  const hw = m.hw;
+  const names = engineNames(hw.dma.engines);
+  const engines: EngineState[] = names.map((name) => ({
+    name,
+    queue: [],
+    running: undefined,
+    busy: 0,
+    stall: 0,
+    instructions: 0,
+  }));
+  const MAC = hw.dma.engines;
+  const VEC = MAC + 1;
+  const counts: Record<string, number> = {};
+  let macs = 0;
+  let t = 0;
+  let pc = 0;
+  let busFree = 0; // the DRAM interface is shared by all DMA channels: first come, first served
+
+  const checkMask = (e: Entry, mask: number, what: string): void => {
+    for (const k of bitsOf(mask))
+      if (k >= hw.semaphores) {
+        m.current = { pc: e.pc, op: e.ins.op, node: e.node };
+        m.fault('simBadOperand', `${what} semaphore ${k} does not exist (semaphores = ${hw.semaphores})`);
+      }
+  };
+  const canAcquire = (mask: number): boolean => bitsOf(mask).every((k) => m.sems[k] > 0);
+  const acquire = (mask: number): void => bitsOf(mask).forEach((k) => m.sems[k]--);
+  const release = (mask: number): void => bitsOf(mask).forEach((k) => m.sems[k]++);
+  const count = (e: Entry): void => {
+    counts[e.ins.op] = (counts[e.ins.op] ?? 0) + 1;
+  };
+  const record = (e: Entry, engine: string, start: number, end: number): void =>
+    trace?.({ pc: e.pc, op: e.ins.op, engine, node: e.node, start, end, ins: e.ins });
+
+  const fetch = (): Entry => {
+    const node = nodes.get(pc);
+    let ins: Instruction;
+    try {
+      ins = decode(code[pc]);
+    } catch (err) {
+      if (!(err instanceof NpuError)) throw err;
+      m.current = { pc, op: 'halt', node };
+      return m.fault('simIllegalInstruction', err.message);
+    }
+    const e = { pc, ins, node };
+    checkMask(e, ins.wait, 'wait');
+    checkMask(e, ins.signal, 'signal');
+    return e;
+  };
+
+  const engineOf = (e: Entry): number => {
+    const kind = BY_MNEMONIC.get(e.ins.op)!.engine;
+    if (kind === 'mac') return MAC;
+    if (kind === 'vector') return VEC;
+    const ch = (e.ins as { channel: number }).channel;
+    if (ch >= hw.dma.engines) {
+      m.current = { pc: e.pc, op: e.ins.op, node: e.node };
+      m.fault('simBadOperand', `DMA channel ${ch} does not exist (dma.engines = ${hw.dma.engines})`);
+    }
+    return ch;
+  };
+
+  const start = (k: number, es: EngineState, e: Entry): void => {
+    acquire(e.ins.wait);
+    m.current = { pc: e.pc, op: e.ins.op, node: e.node };
+    const w = (EXECUTE[e.ins.op] as Exec<typeof e.ins.op>)(m, e.ins as never);
+    let end = t + w.cycles;
+    if (w.dma !== undefined) {
+      const dataStart = Math.max(t + w.dma.latency, busFree);
+      busFree = dataStart + w.dma.dramCycles;
+      end = Math.max(busFree, t + w.dma.latency + w.dma.sramCycles);
+    }
+    macs += w.macs;
+    es.running = { entry: e, start: t, end };
+    es.busy += end - t;
+    es.instructions++;
+    count(e);
+    record(e, names[k], t, end);
+  };
+
+  let pending: Entry | undefined; // a fetched sync/halt the dispatcher is blocked on
+  for (;;) {
+    let progress = true;
+    while (progress) {
+      progress = false;
+      for (const es of engines)
+        if (es.running !== undefined && es.running.end <= t) {
+          release(es.running.entry.ins.signal);
+          es.running = undefined;
+          progress = true;
+        }
+      while (pc < code.length || pending !== undefined) {
+        const e = pending ?? fetch();
+        if (e.ins.op === 'sync' || e.ins.op === 'halt') {
+          const drained = engines.every((x) => x.running === undefined && x.queue.length === 0);
+          if (!canAcquire(e.ins.wait) || (e.ins.op === 'halt' && !drained)) {
+            if (pending === undefined) pc++;
+            pending = e;
+            break;
+          }
+          if (pending === undefined) pc++;
+          pending = undefined;
+          acquire(e.ins.wait);
+          release(e.ins.signal);
+          count(e);
+          record(e, 'ctrl', t, t);
+          progress = true;
+          if (e.ins.op === 'halt') return { cycles: t, engines, macs, counts };
+          continue;
+        }
+        engines[engineOf(e)].queue.push(e);
+        pc++;
+        progress = true;
+      }
+      if (pc >= code.length && pending === undefined) {
+        m.current = { pc: code.length, op: 'halt', node: undefined };
+        throw new NpuError('simNoHalt', [code.length]);
+      }
+      engines.forEach((es, k) => {
+        const head = es.queue[0];
+        if (es.running === undefined && head !== undefined && canAcquire(head.ins.wait)) {
+          es.queue.shift();
+          start(k, es, head);
+          progress = true;
+        }
+      });
+    }
+    const ends = engines.flatMap((es) => (es.running === undefined ? [] : [es.running.end]));
+    if (ends.length === 0) deadlock(m, engines, pending);
+    const next = Math.min(...ends);
+    for (const es of engines) if (es.running === undefined && es.queue.length > 0) es.stall += next - t;
+    t = next;
+  }
+}
+
+/** Nothing runs and nothing can start: fault on the blocked instruction with the lowest pc. */
+function deadlock(m: Machine, engines: readonly EngineState[], pending: Entry | undefined): never {
+  const blocked = engines.flatMap((es) => (es.queue.length > 0 ? [{ e: es.queue[0], where: es.name }] : []));
+  if (pending !== undefined) blocked.push({ e: pending, where: 'dispatcher' });
+  blocked.sort((a, b) => a.e.pc - b.e.pc);
+  const first = blocked[0];
+  const missing = bitsOf(first.e.ins.wait).filter((k) => m.sems[k] <= 0);
+  const others = blocked
+    .slice(1)
+    .map((b) => `pc ${b.e.pc} ${b.e.ins.op} on ${b.where}`)
+    .join(', ');
+  const what = missing.length > 0 ? missing.join(', ') : '(none: the halt waits for busy queues)';
+  return fail('simDeadlock', [first.e.pc, first.e.ins.op, what, others === '' ? 'every engine idle' : `also blocked: ${others}`],
+    first.e.node === undefined ? {} : { node: first.e.node });
+}

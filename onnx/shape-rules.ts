@@ -357,6 +357,12 @@ export const SHAPE_RULES: Record<string, Rule> = {
   'com.microsoft:QLinearAdd': (c) => [bcast(c, [0, 3], c.dtype(0))],
   'com.microsoft:QLinearMul': (c) => [bcast(c, [0, 3], c.dtype(0))],
   'com.microsoft:QLinearSigmoid': (c) => [same(c)],
+  // internal ops of the reference's QDQ lowering (reference/qdq): a 256-entry table lookup and a clamp
+  'npu.ref:QLinearLut': (c) => {
+    const table = c.node.attrs['table'];
+    return [same(c, 0, table?.type === 'tensor' ? table.value.dtype : undefined)];
+  },
+  'npu.ref:IntClip': (c) => [same(c)],
   'com.microsoft:QLinearLeakyRelu': (c) => [same(c)],
   'com.microsoft:QLinearGlobalAveragePool': (c) => [
     { dtype: c.dtype(0), shape: globalPool(c.shape(0), attrInt(c.node, 'channels_last', 0) !== 0) },

@@ -17,22 +17,7 @@ export function lowerBinary(cx: LowerCtx, n: Node): Rewrite | undefined {
   if (a.params.dtype !== q.dtype || b.params.dtype !== q.dtype) return undefined;
   const op = n.opType === 'Add' ? 'QLinearAdd' : 'QLinearMul';
   const add = finishGroup(cx, tail, (out) =>
-    cx.node(
-      op,
-      [
-        a.x,
-        a.params.scaleName,
-        cx.zpInput(a.params),
-        b.x,
-        b.params.scaleName,
-        cx.zpInput(b.params),
-        q.scaleName,
-        cx.zpInput(q),
-      ],
-      [out],
-      {},
-      MS,
-    ),
+    cx.node(op, [...cx.operand(a), ...cx.operand(b), ...cx.qParams(q)], [out], {}, MS),
   );
   return { anchor: n, remove: [n, ...tailNodes(tail)], add };
 }

@@ -74,17 +74,7 @@ export function lowerConv(cx: LowerCtx, n: Node): Rewrite | undefined {
   const add = finishGroup(cx, tail, (out) =>
     cx.node(
       'QLinearConv',
-      [
-        x.x,
-        x.params.scaleName,
-        cx.zpInput(x.params),
-        w.x,
-        w.params.scaleName,
-        cx.zpInput(w.params),
-        q.scaleName,
-        cx.zpInput(q),
-        ...bias,
-      ],
+      [...cx.operand(x), ...cx.operand(w), ...cx.qParams(q), ...bias],
       [out],
       pick(n, CONV_ATTRS),
     ),
@@ -103,21 +93,7 @@ export function lowerMatMul(cx: LowerCtx, n: Node): Rewrite | undefined {
   if (tail === undefined || tail.q.params.dtype !== a.params.dtype) return undefined;
   const q = tail.q.params;
   const add = finishGroup(cx, tail, (out) =>
-    cx.node(
-      'QLinearMatMul',
-      [
-        a.x,
-        a.params.scaleName,
-        cx.zpInput(a.params),
-        b.x,
-        b.params.scaleName,
-        cx.zpInput(b.params),
-        q.scaleName,
-        cx.zpInput(q),
-      ],
-      [out],
-      {},
-    ),
+    cx.node('QLinearMatMul', [...cx.operand(a), ...cx.operand(b), ...cx.qParams(q)], [out], {}),
   );
   return { anchor: n, remove: [n, ...tailNodes(tail)], add };
 }
@@ -142,16 +118,9 @@ function matMulBias(cx: LowerCtx, n: Node, a: DqMatch, b: DqMatch): Rewrite | un
   const tail = groupTail(cx, addNode.outputs[0]);
   if (tail === undefined || tail.q.params.dtype !== a.params.dtype) return undefined;
   const q = tail.q.params;
-  const inputs = [
-    a.x,
-    a.params.scaleName,
-    cx.zpInput(a.params),
-    b.x,
-    b.params.scaleName,
-    cx.zpInput(b.params),
-  ];
+  const inputs = [...cx.operand(a), ...cx.operand(b)];
   const add = finishGroup(cx, tail, (out) =>
-    cx.node('QGemm', [...inputs, bias.x, q.scaleName, cx.zpInput(q)], [out], {}, MS),
+    cx.node('QGemm', [...inputs, bias.x, ...cx.qParams(q)], [out], {}, MS),
   );
   return { anchor: n, remove: [n, addNode, ...tailNodes(tail)], add };
 }
@@ -180,23 +149,7 @@ export function lowerGemm(cx: LowerCtx, n: Node): Rewrite | undefined {
   const attrs = pick(n, ['transA', 'transB']);
   if (alpha !== 1) attrs.alpha = { type: 'float', value: alpha };
   const add = finishGroup(cx, tail, (out) =>
-    cx.node(
-      'QGemm',
-      [
-        a.x,
-        a.params.scaleName,
-        cx.zpInput(a.params),
-        b.x,
-        b.params.scaleName,
-        cx.zpInput(b.params),
-        c,
-        q.scaleName,
-        cx.zpInput(q),
-      ],
-      [out],
-      attrs,
-      MS,
-    ),
+    cx.node('QGemm', [...cx.operand(a), ...cx.operand(b), c, ...cx.qParams(q)], [out], attrs, MS),
   );
   return { anchor: n, remove: [n, ...tailNodes(tail)], add };
 }

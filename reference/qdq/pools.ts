@@ -27,13 +27,7 @@ export function lowerAveragePool(cx: LowerCtx, n: Node): Rewrite | undefined {
     for (const k of AVG_POOL_ATTRS) if (k in n.attrs) attrs[k] = n.attrs[k];
   }
   const op = n.opType === 'AveragePool' ? 'QLinearAveragePool' : 'QLinearGlobalAveragePool';
-  const inputs = [
-    x.x,
-    x.params.scaleName,
-    cx.zpInput(x.params),
-    q.params.scaleName,
-    cx.zpInput(q.params),
-  ];
+  const inputs = [...cx.operand(x), ...cx.qParams(q.params)];
   return { anchor: n, remove: [n, q.node], add: [cx.node(op, inputs, [q.y], attrs, MS)] };
 }
 
@@ -44,8 +38,8 @@ export function lowerConcat(cx: LowerCtx, n: Node): Rewrite | undefined {
   if (q === undefined) return undefined;
   const xs = n.inputs.map((name) => activationDq(cx.ix, name));
   if (xs.some((x) => x === undefined || x.params.dtype !== q.params.dtype)) return undefined;
-  const inputs = [q.params.scaleName, cx.zpInput(q.params)];
-  for (const x of xs) inputs.push(x!.x, x!.params.scaleName, cx.zpInput(x!.params));
+  const inputs = cx.qParams(q.params);
+  for (const x of xs) inputs.push(...cx.operand(x!));
   const attrs: Record<string, Attr> = 'axis' in n.attrs ? { axis: n.attrs.axis } : {};
   return {
     anchor: n,

@@ -59,6 +59,16 @@ export class LowerCtx {
     return p.zpName ?? this.addInit(`${p.scaleName}__zp`, p.zp);
   }
 
+  /** A quantized operand of a QLinear op: the integer tensor, its scale and its zero point. */
+  operand(d: { x: string; params: QParams }): string[] {
+    return [d.x, ...this.qParams(d.params)];
+  }
+
+  /** The scale and zero-point inputs of a QLinear op's output. */
+  qParams(p: QParams): string[] {
+    return [p.scaleName, this.zpInput(p)];
+  }
+
   node(
     opType: string,
     inputs: string[],

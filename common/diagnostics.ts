@@ -74,6 +74,25 @@ export const DIAGNOSTICS = {
   },
   simNoHalt: { code: 4007, message: 'the program ends at pc {0} without a halt instruction' },
   simInput: { code: 4008, message: "input '{0}': {1}" },
+  // 5xxx: compiler
+  npuUnsupportedNodes: {
+    code: 5001,
+    message:
+      '{0} node(s) cannot run on the NPU: {1}; rerun with --cpu-fallback to run them on the host',
+  },
+  dynamicShape: {
+    code: 5002,
+    message:
+      "tensor '{0}' has a dynamic shape [{1}]; the NPU needs static shapes: fix the symbolic dims, e.g. --fix-dims {2}",
+  },
+  tileTooLarge: {
+    code: 5003,
+    message: 'the smallest tile of {0} needs {1} bytes of SRAM but the hardware has {2}',
+  },
+  dramTooSmall: {
+    code: 5004,
+    message: 'the program needs {0} bytes of DRAM but the hardware has {1}',
+  },
 } as const satisfies Record<string, { code: number; message: string }>;
 
 export type DiagnosticId = keyof typeof DIAGNOSTICS;

@@ -6,6 +6,8 @@ export class ByteWriter {
   private view = new DataView(this.buf.buffer);
   length = 0;
 
+  // Every writer calls reserve() BEFORE touching buf/view: reserve may replace both, and in
+  // `this.view.setUint32(this.reserve(4), ...)` JS would already have read the old view.
   private reserve(n: number): number {
     if (this.length + n > this.buf.length) {
       const bigger = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
@@ -19,25 +21,32 @@ export class ByteWriter {
   }
 
   u8(v: number): void {
-    this.view.setUint8(this.reserve(1), v);
+    const at = this.reserve(1);
+    this.view.setUint8(at, v);
   }
   u16(v: number): void {
-    this.view.setUint16(this.reserve(2), v, true);
+    const at = this.reserve(2);
+    this.view.setUint16(at, v, true);
   }
   u32(v: number): void {
-    this.view.setUint32(this.reserve(4), v, true);
+    const at = this.reserve(4);
+    this.view.setUint32(at, v, true);
   }
   i32(v: number): void {
-    this.view.setInt32(this.reserve(4), v, true);
+    const at = this.reserve(4);
+    this.view.setInt32(at, v, true);
   }
   f32(v: number): void {
-    this.view.setFloat32(this.reserve(4), v, true);
+    const at = this.reserve(4);
+    this.view.setFloat32(at, v, true);
   }
   u64(v: bigint): void {
-    this.view.setBigUint64(this.reserve(8), v, true);
+    const at = this.reserve(8);
+    this.view.setBigUint64(at, v, true);
   }
   bytes(b: Uint8Array): void {
-    this.buf.set(b, this.reserve(b.length));
+    const at = this.reserve(b.length);
+    this.buf.set(b, at);
   }
   str(s: string): void {
     const b = new TextEncoder().encode(s);

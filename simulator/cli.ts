@@ -1,13 +1,22 @@
 #!/usr/bin/env node
 // npusim: runs a prog.bin bit-exactly and estimates its cycles on the configured NPU.
 
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { runCli } from '../common/cli.js';
-import { notImplemented } from '../common/not-yet.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
+import { EXIT, parseNamedPaths, runCli } from '../common/cli.js';
+import { NpuError } from '../common/diagnostics.js';
+import { readNpy, writeNpy } from '../common/npy.js';
+import { shapeStr, type Tensor } from '../common/tensor.js';
+import { loadHwConfig } from '../isa/hw-config.js';
+import { readProgram } from '../isa/program-file.js';
+import { formatTensorSummary } from '../reference/summary.js';
+import { simulate } from './simulate.js';
 
 async function main(): Promise<number> {
-  await yargs(hideBin(process.argv))
+  const argv = await yargs(hideBin(process.argv))
     .scriptName('npusim')
     .usage(
       '$0 prog.bin [--input name=x.npy]... [options]\n\nSimulates an NPU program: bit-exact outputs and cycle estimates.',
@@ -18,7 +27,7 @@ async function main(): Promise<number> {
       array: true,
       describe: 'input as name=file.npy (repeatable)',
     })
-    .option('output-dir', { type: 'string', describe: 'where outputs are written as .npy' })
+    .option('output-dir', { type: 'string', describe: 'where outputs are written as <name>.npy' })
     .option('raw', {
       type: 'boolean',
       default: false,
@@ -26,7 +35,8 @@ async function main(): Promise<number> {
     })
     .option('trace', {
       type: 'string',
-      describe: 'write a Chrome/Perfetto trace (no file: print a log)',
+      describe:
+        'write a Chrome/Perfetto trace JSON to this file (no file: print a per-instruction log)',
     })
     .option('stats', { type: 'string', describe: 'write statistics JSON' })
     .option('hw', {
@@ -39,7 +49,52 @@ async function main(): Promise<number> {
     .strict()
     .help()
     .parse();
-  return notImplemented('npusim', 3);
+
+  const file = String(argv._[0]);
+  if (!existsSync(file)) throw new NpuError('fileNotFound', [], { file });
+  const hw = loadHwConfig(argv.hw);
+  const program = readProgram(new Uint8Array(readFileSync(file)), { file, hw });
+  const inputs: Record<string, Tensor> = {};
+  const named = parseNamedPaths(argv.input, '--input');
+  if (named.length === 0 && program.inputs.length > 0) {
+    throw new NpuError('badArgument', [
+      `the program needs inputs: ${program.inputs.map((d) => `${d.name}${shapeStr(d.shape)}`).join(', ')} (give --input name=file.npy)`,
+    ]);
+  }
+  for (const [name, path] of named) inputs[name] = readNpy(path);
+
+  const traceWanted = argv.trace !== undefined;
+  const r = simulate(program, inputs, { hw, raw: argv.raw, trace: traceWanted });
+
+  for (const [name, t] of Object.entries(r.outputs)) {
+    process.stdout.write(`${name}: ${t.dtype}${shapeStr(t.shape)} ${formatTensorSummary(t)}\n`);
+  }
+  const s = r.stats;
+  process.stdout.write(
+    `cycles ${s.cycles} (${s.latencyUs.toFixed(3)} us at ${s.clockMhz} MHz, ${s.inferences} inference(s)), ` +
+      `MAC utilisation ${(100 * s.mac.utilization).toFixed(2)}%, DRAM ${s.dram.bytesRead} B read / ${s.dram.bytesWritten} B written\n`,
+  );
+  const dir = argv['output-dir'];
+  if (dir !== undefined) {
+    mkdirSync(dir, { recursive: true });
+    for (const [name, t] of Object.entries(r.outputs)) {
+      const out = join(dir, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.npy`);
+      writeNpy(out, t);
+      process.stdout.write(`wrote ${out}\n`);
+    }
+  }
+  if (argv.stats !== undefined) {
+    writeFileAtomic(argv.stats, `${JSON.stringify(s, null, 2)}\n`);
+    process.stdout.write(`stats written to ${argv.stats}\n`);
+  }
+  if (r.trace !== undefined) {
+    if (argv.trace === '') process.stdout.write(r.trace.text);
+    else {
+      writeFileAtomic(argv.trace!, JSON.stringify(r.trace.chrome));
+      process.stdout.write(`trace written to ${argv.trace} (open it in https://ui.perfetto.dev)\n`);
+    }
+  }
+  return EXIT.ok;
 }
 
 runCli(main);

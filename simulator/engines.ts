@@ -22,7 +22,9 @@ interface Running {
 
 export interface EngineState {
   readonly name: string;
+  /** In-order queue; entries before `head` have started (an index, not shift(): queues can be long). */
   readonly queue: Entry[];
+  head: number;
   running: Running | undefined;
   busy: number;
   stall: number;
@@ -64,6 +66,7 @@ export function run(
   const engines: EngineState[] = names.map((name) => ({
     name,
     queue: [],
+    head: 0,
     running: undefined,
     busy: 0,
     stall: 0,
@@ -81,12 +84,19 @@ export function run(
     for (const k of bitsOf(mask))
       if (k >= hw.semaphores) {
         m.current = { pc: e.pc, op: e.ins.op, node: e.node };
-        m.fault('simBadOperand', `${what} semaphore ${k} does not exist (semaphores = ${hw.semaphores})`);
+        m.fault(
+          'simBadOperand',
+          `${what} semaphore ${k} does not exist (semaphores = ${hw.semaphores})`,
+        );
       }
   };
   const canAcquire = (mask: number): boolean => bitsOf(mask).every((k) => m.sems[k] > 0);
-  const acquire = (mask: number): void => bitsOf(mask).forEach((k) => m.sems[k]--);
-  const release = (mask: number): void => bitsOf(mask).forEach((k) => m.sems[k]++);
+  const acquire = (mask: number): void => {
+    bitsOf(mask).forEach((k) => m.sems[k]--);
+  };
+  const release = (mask: number): void => {
+    bitsOf(mask).forEach((k) => m.sems[k]++);
+  };
   const count = (e: Entry): void => {
     counts[e.ins.op] = (counts[e.ins.op] ?? 0) + 1;
   };
@@ -100,8 +110,7 @@ export function run(
       ins = decode(code[pc]);
     } catch (err) {
       if (!(err instanceof NpuError)) throw err;
-      m.current = { pc, op: 'halt', node };
-      return m.fault('simIllegalInstruction', err.message);
+      return fail('simIllegalInstruction', [pc, err.message], node === undefined ? {} : { node });
     }
     const e = { pc, ins, node };
     checkMask(e, ins.wait, 'wait');
@@ -116,7 +125,10 @@ export function run(
     const ch = (e.ins as { channel: number }).channel;
     if (ch >= hw.dma.engines) {
       m.current = { pc: e.pc, op: e.ins.op, node: e.node };
-      m.fault('simBadOperand', `DMA channel ${ch} does not exist (dma.engines = ${hw.dma.engines})`);
+      m.fault(
+        'simBadOperand',
+        `DMA channel ${ch} does not exist (dma.engines = ${hw.dma.engines})`,
+      );
     }
     return ch;
   };
@@ -124,7 +136,7 @@ export function run(
   const start = (k: number, es: EngineState, e: Entry): void => {
     acquire(e.ins.wait);
     m.current = { pc: e.pc, op: e.ins.op, node: e.node };
-    const w = (EXECUTE[e.ins.op] as Exec<typeof e.ins.op>)(m, e.ins as never);
+    const w = (EXECUTE[e.ins.op] as Exec<typeof e.ins.op>)(m, e.ins);
     let end = t + w.cycles;
     if (w.dma !== undefined) {
       const dataStart = Math.max(t + w.dma.latency, busFree);
@@ -153,7 +165,9 @@ export function run(
       while (pc < code.length || pending !== undefined) {
         const e = pending ?? fetch();
         if (e.ins.op === 'sync' || e.ins.op === 'halt') {
-          const drained = engines.every((x) => x.running === undefined && x.queue.length === 0);
+          const drained = engines.every(
+            (x) => x.running === undefined && x.head === x.queue.length,
+          );
           if (!canAcquire(e.ins.wait) || (e.ins.op === 'halt' && !drained)) {
             if (pending === undefined) pc++;
             pending = e;
@@ -178,9 +192,9 @@ export function run(
         throw new NpuError('simNoHalt', [code.length]);
       }
       engines.forEach((es, k) => {
-        const head = es.queue[0];
+        const head = es.queue.at(es.head);
         if (es.running === undefined && head !== undefined && canAcquire(head.ins.wait)) {
-          es.queue.shift();
+          es.head++;
           start(k, es, head);
           progress = true;
         }
@@ -189,14 +203,17 @@ export function run(
     const ends = engines.flatMap((es) => (es.running === undefined ? [] : [es.running.end]));
     if (ends.length === 0) deadlock(m, engines, pending);
     const next = Math.min(...ends);
-    for (const es of engines) if (es.running === undefined && es.queue.length > 0) es.stall += next - t;
+    for (const es of engines)
+      if (es.running === undefined && es.head < es.queue.length) es.stall += next - t;
     t = next;
   }
 }
 
 /** Nothing runs and nothing can start: fault on the blocked instruction with the lowest pc. */
 function deadlock(m: Machine, engines: readonly EngineState[], pending: Entry | undefined): never {
-  const blocked = engines.flatMap((es) => (es.queue.length > 0 ? [{ e: es.queue[0], where: es.name }] : []));
+  const blocked = engines.flatMap((es) =>
+    es.head < es.queue.length ? [{ e: es.queue[es.head], where: es.name }] : [],
+  );
   if (pending !== undefined) blocked.push({ e: pending, where: 'dispatcher' });
   blocked.sort((a, b) => a.e.pc - b.e.pc);
   const first = blocked[0];
@@ -206,6 +223,14 @@ function deadlock(m: Machine, engines: readonly EngineState[], pending: Entry | 
     .map((b) => `pc ${b.e.pc} ${b.e.ins.op} on ${b.where}`)
     .join(', ');
   const what = missing.length > 0 ? missing.join(', ') : '(none: the halt waits for busy queues)';
-  return fail('simDeadlock', [first.e.pc, first.e.ins.op, what, others === '' ? 'every engine idle' : `also blocked: ${others}`],
-    first.e.node === undefined ? {} : { node: first.e.node });
+  return fail(
+    'simDeadlock',
+    [
+      first.e.pc,
+      first.e.ins.op,
+      what,
+      others === '' ? 'every engine idle' : `also blocked: ${others}`,
+    ],
+    first.e.node === undefined ? {} : { node: first.e.node },
+  );
 }

@@ -85,6 +85,13 @@ describe('round trip', () => {
     expect(readProgram(bytes, { hw: edge })).toEqual(sample);
   });
 
+  // regression: a section larger than the writer's first buffer used to be copied into the stale buffer
+  test('a DRAM image far larger than the initial write buffer', () => {
+    const data = new Uint8Array(100_000).map((_, i) => (i * 7) & 0xff);
+    const big: Program = { ...sample, dram: [{ addr: 0x40, data }] };
+    expect(readProgram(writeProgram(big), { hw: edge })).toEqual(big);
+  });
+
   test('random programs', () => {
     fc.assert(
       fc.property(arbProgram(), (p) => {

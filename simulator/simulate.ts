@@ -1,0 +1,152 @@
+// simulate(): runs a prog.bin program on the configured NPU, bit-exact outputs plus cycle statistics and trace.
+import { fail } from '../common/diagnostics.js';
+import type { Tensor } from '../common/tensor.js';
+import { fingerprint, fingerprintHex, macsPerCycle, type HwConfig } from '../isa/hw-config.js';
+import { hex } from '../isa/bits.js';
+import type { Program } from '../isa/program-file.js';
+import { engineNames, run, type RunResult } from './engines.js';
+import { batchesOf, inputBytes, ioBytes, readOutput, stack } from './io.js';
+import { Machine } from './machine.js';
+import { chromeTrace, textLog, type ChromeEvent, type TraceRecord } from './trace.js';
+
+export interface SimOptions {
+  readonly hw: HwConfig;
+  /** Collect per-instruction trace records (off: no records, no cost). */
+  readonly trace?: boolean;
+  /** Outputs as raw integers instead of dequantized float32. */
+  readonly raw?: boolean;
+}
+
+export interface EngineStats {
+  readonly busyCycles: number;
+  readonly stallCycles: number;
+  readonly instructions: number;
+}
+
+export interface SimStats {
+  readonly hw: string;
+  readonly inferences: number;
+  readonly cycles: number;
+  readonly clockMhz: number;
+  readonly latencyUs: number;
+  readonly engines: Record<string, EngineStats>;
+  readonly mac: {
+    readonly usefulMacs: number;
+    readonly macsPerCycle: number;
+    readonly utilization: number;
+  };
+  readonly dram: { readonly bytesRead: number; readonly bytesWritten: number };
+  readonly sram: { readonly bytesRead: number; readonly bytesWritten: number };
+  readonly instructions: { readonly total: number; readonly byMnemonic: Record<string, number> };
+}
+
+export interface SimResult {
+  readonly outputs: Record<string, Tensor>;
+  readonly stats: SimStats;
+  /** Present when options.trace: records, Chrome Trace Event JSON and the text log. */
+  readonly trace?: {
+    readonly records: readonly TraceRecord[];
+    readonly chrome: { traceEvents: ChromeEvent[]; displayTimeUnit: 'ns' };
+    readonly text: string;
+  };
+}
+
+function dramExtent(p: Program): number {
+  let end = 0;
+  for (const s of p.dram) end = Math.max(end, s.addr + s.data.length);
+  for (const d of [...p.inputs, ...p.outputs]) end = Math.max(end, d.dramAddr + ioBytes(d));
+  return end;
+}
+
+/** Runs `program` once per inference (N from a leading N x batch input dimension) and stacks the outputs. */
+export function simulate(
+  program: Program,
+  inputs: Readonly<Record<string, Tensor>>,
+  options: SimOptions,
+): SimResult {
+  const hw = options.hw;
+  if (fingerprint(hw) !== program.hwFingerprint)
+    fail('progFingerprint', [
+      program.hwName,
+      hex(program.hwFingerprint, 16),
+      hw.name,
+      fingerprintHex(hw),
+    ]);
+  for (const name of Object.keys(inputs))
+    if (!program.inputs.some((d) => d.name === name))
+      fail('unknownGraphInput', [name, program.inputs.map((d) => d.name).join(', ')]);
+  let batches = 1;
+  program.inputs.forEach((d, k) => {
+    const t = inputs[d.name] ?? fail('missingGraphInput', [d.name]);
+    const n = batchesOf(d, t);
+    if (k > 0 && n !== batches)
+      fail('simInput', [d.name, `asks for ${n} inferences, other inputs for ${batches}`]);
+    batches = n;
+  });
+  const extent = dramExtent(program);
+  if (extent > hw.dram.sizeBytes)
+    fail('progBadSection', [
+      'dram',
+      `the image and I/O need ${extent} bytes; ${hw.name} has ${hw.dram.sizeBytes}`,
+    ]);
+  const nodes = new Map(program.debug.map((e) => [e.pc, e.node]));
+  const records: TraceRecord[] = [];
+  const names = engineNames(hw.dma.engines);
+  const engineTotals = Object.fromEntries(
+    names.map((n) => [n, { busyCycles: 0, stallCycles: 0, instructions: 0 }]),
+  );
+  const byMnemonic: Record<string, number> = {};
+  const traffic = { dramRead: 0, dramWritten: 0, sramRead: 0, sramWritten: 0 };
+  const parts: Record<string, Tensor[]> = Object.fromEntries(
+    program.outputs.map((d) => [d.name, []]),
+  );
+  let cycles = 0;
+  let macs = 0;
+  for (let b = 0; b < batches; b++) {
+    const m = new Machine(hw, extent);
+    for (const s of program.dram) m.dram.set(s.data, s.addr);
+    for (const d of program.inputs) m.dram.set(inputBytes(d, inputs[d.name], b), d.dramAddr);
+    const offset = cycles;
+    const tracer =
+      options.trace === true
+        ? (r: TraceRecord) => records.push({ ...r, start: r.start + offset, end: r.end + offset })
+        : undefined;
+    const r: RunResult = run(m, program.code, nodes, tracer);
+    cycles += r.cycles;
+    macs += r.macs;
+    for (const es of r.engines) {
+      const e = engineTotals[es.name];
+      e.busyCycles += es.busy;
+      e.stallCycles += es.stall;
+      e.instructions += es.instructions;
+    }
+    for (const [op, n] of Object.entries(r.counts)) byMnemonic[op] = (byMnemonic[op] ?? 0) + n;
+    for (const k of Object.keys(traffic) as (keyof typeof traffic)[]) traffic[k] += m.traffic[k];
+    for (const d of program.outputs)
+      parts[d.name].push(readOutput(d, m.dram, options.raw === true));
+  }
+  const perCycle = macsPerCycle(hw);
+  const stats: SimStats = {
+    hw: hw.name,
+    inferences: batches,
+    cycles,
+    clockMhz: hw.clockMhz,
+    latencyUs: cycles / hw.clockMhz,
+    engines: engineTotals,
+    mac: {
+      usefulMacs: macs,
+      macsPerCycle: perCycle,
+      utilization: cycles === 0 ? 0 : macs / (cycles * perCycle),
+    },
+    dram: { bytesRead: traffic.dramRead, bytesWritten: traffic.dramWritten },
+    sram: { bytesRead: traffic.sramRead, bytesWritten: traffic.sramWritten },
+    instructions: { total: Object.values(byMnemonic).reduce((a, n) => a + n, 0), byMnemonic },
+  };
+  const outputs = Object.fromEntries(Object.entries(parts).map(([n, ts]) => [n, stack(ts)]));
+  if (options.trace !== true) return { outputs, stats };
+  return {
+    outputs,
+    stats,
+    trace: { records, chrome: chromeTrace(records, names, hw.clockMhz), text: textLog(records) },
+  };
+}

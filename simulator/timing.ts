@@ -1,0 +1,73 @@
+// Cycle-cost formulas of the engines, from the hardware config only (docs/hardware-model.md '## Timing').
+import type { HwConfig } from '../isa/hw-config.js';
+
+/** DRAM bytes per core cycle: GB/s (10^9 B/s) over the clock (10^6 cycles/s). */
+export const dramBytesPerCycle = (hw: HwConfig): number => (hw.dram.gbps * 1000) / hw.clockMhz;
+
+/** Bytes one slice's SRAM moves per cycle: every bank reads or writes accessBytes. */
+export const sramBytesPerCycle = (hw: HwConfig): number =>
+  hw.sram.banksPerSlice * hw.sram.accessBytes;
+
+/** Bursts covering a contiguous DRAM run [addr, addr + bytes): both ends are rounded out to burst boundaries. */
+export function burstsOf(hw: HwConfig, addr: number, bytes: number): number {
+  if (bytes <= 0) return 0;
+  const b = hw.dram.burstBytes;
+  return Math.floor((addr + bytes - 1) / b) - Math.floor(addr / b) + 1;
+}
+
+/** Slices whose SRAM a byte range [addr, addr + bytes) touches. */
+export function slicesTouched(hw: HwConfig, addr: number, bytes: number): number {
+  if (bytes <= 0) return 1;
+  const s = hw.sram.bytesPerSlice;
+  return Math.floor((addr + bytes - 1) / s) - Math.floor(addr / s) + 1;
+}
+
+export interface DmaCost {
+  /** Cycles of the fixed DRAM access latency. */
+  latency: number;
+  /** Cycles the shared DRAM interface is occupied moving whole bursts. */
+  dramCycles: number;
+  /** Cycles the SRAM side needs (banks of the slices touched, in parallel). */
+  sramCycles: number;
+  /** Bytes actually moved over the DRAM interface (whole bursts). */
+  burstBytes: number;
+}
+
+/**
+ * One DMA transfer: `bursts` DRAM bursts and `sramBytes` SRAM bytes spread over `slices` slices. The DRAM part is
+ * the one the shared-bandwidth arbiter schedules (see Dispatcher); the total when DRAM is free is
+ * latency + max(dramCycles, sramCycles).
+ */
+export function dmaCost(hw: HwConfig, bursts: number, sramBytes: number, slices: number): DmaCost {
+  const burstBytes = bursts * hw.dram.burstBytes;
+  return {
+    latency: hw.dram.latencyCycles,
+    dramCycles: Math.ceil(burstBytes / dramBytesPerCycle(hw)),
+    sramCycles: Math.ceil(sramBytes / (sramBytesPerCycle(hw) * Math.max(1, slices))),
+    burstBytes,
+  };
+}
+
+/**
+ * A convolution on the MAC arrays. Output pixels are spread over the slices (each slice computes whole pixels;
+ * the last round may leave slices idle); within a slice, every cycle one array pass takes mac.width input
+ * channels of one kernel tap into mac.height output channels, for one group (channels of other groups cannot
+ * share a pass: grouped and depthwise conv under-use the array).
+ */
+export function convCycles(
+  hw: HwConfig,
+  g: { pixels: number; groups: number; cg: number; kg: number; taps: number },
+): number {
+  const rounds = Math.ceil(g.pixels / hw.slices);
+  return (
+    rounds * g.groups * Math.ceil(g.kg / hw.mac.height) * Math.ceil(g.cg / hw.mac.width) * g.taps
+  );
+}
+
+/** A GEMM: rows of A play the role of output pixels (spread over slices), n output channels, k reduction. */
+export const gemmCycles = (hw: HwConfig, m: number, n: number, k: number): number =>
+  convCycles(hw, { pixels: m, groups: 1, cg: k, kg: n, taps: 1 });
+
+/** Vector engine: all slices' lanes work on `elements` element-operations in parallel. */
+export const vectorCycles = (hw: HwConfig, elements: number): number =>
+  Math.ceil(elements / (hw.vector.lanesPerSlice * hw.slices));

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from '../../common/npy.js';
+import { toNumbers } from '../../common/tensor.js';
 import { assembleWords } from '../../isa/asm.js';
 import { EXAMPLE_ASM } from '../../isa/example.js';
 import { loadHwConfig } from '../../isa/hw-config.js';
@@ -20,10 +21,14 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'npusim-cli-'));
 
 function run(args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'simulator/cli.ts'), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'simulator/cli.ts'), ...args],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -53,14 +58,30 @@ describe('npusim CLI', () => {
   it('runs the example program: raw outputs equal the simulate() API, stats and a Perfetto trace are written', () => {
     const trace = join(dir, 'trace.json');
     const stats = join(dir, 'stats.json');
-    const r = run([prog, '--hw', 'edge', '--input', `x=${xFile}`, '--raw', '--output-dir', join(dir, 'out'), '--trace', trace, '--stats', stats]);
+    const r = run([
+      prog,
+      '--hw',
+      'edge',
+      '--input',
+      `x=${xFile}`,
+      '--raw',
+      '--output-dir',
+      join(dir, 'out'),
+      '--trace',
+      trace,
+      '--stats',
+      stats,
+    ]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/cycles \d+/);
     const api = simulate(program, { x }, { hw, raw: true });
-    expect(Array.from(readNpy(join(dir, 'out', 'y.npy')).data)).toEqual(Array.from(api.outputs.y!.data));
+    expect(toNumbers(readNpy(join(dir, 'out', 'y.npy')))).toEqual(toNumbers(api.outputs.y!));
     expect(JSON.parse(readFileSync(stats, 'utf8')).cycles).toBe(api.stats.cycles);
-    const events = JSON.parse(readFileSync(trace, 'utf8')).traceEvents as { name: string; ph: string }[];
+    const events = JSON.parse(readFileSync(trace, 'utf8')).traceEvents as {
+      name: string;
+      ph: string;
+    }[];
     expect(events.some((e) => e.name === 'conv_0' && e.ph === 'X')).toBe(true);
   });
 

@@ -1,0 +1,12 @@
+// Pass: QDQ groups → integer ops (QLinearConv, QGemm, QLinearAdd, QLinearLut, IntClip, ...), exactly as the reference.
+
+import { lowerQdq } from '../../reference/qdq/lower-qdq.js';
+import type { Pass } from '../state.js';
+
+export const lowerQdqPass: Pass = {
+  name: 'lower-qdq',
+  run(s) {
+    // the same rewrite the reference interpreter runs, so "QDQ Conv" means the same integer kernel on both sides
+    s.model = lowerQdq(s.model);
+  },
+};

@@ -10,7 +10,7 @@ import { EXIT, parseNamedPaths, runCli } from '../common/cli.js';
 import { NpuError } from '../common/diagnostics.js';
 import { readNpy, writeNpy } from '../common/npy.js';
 import { shapeStr, type Tensor } from '../common/tensor.js';
-import { loadHwConfig } from '../isa/hw-config.js';
+import { loadHwConfig, type HwConfig } from '../isa/hw-config.js';
 import { readProgram } from '../isa/program-file.js';
 import { formatTensorSummary } from '../reference/summary.js';
 import { simulate } from './simulate.js';
@@ -39,6 +39,11 @@ async function main(): Promise<number> {
         'write a Chrome/Perfetto trace JSON to this file (no file: print a per-instruction log)',
     })
     .option('stats', { type: 'string', describe: 'write statistics JSON' })
+    .option('requant', {
+      type: 'string',
+      choices: ['float', 'fixed'],
+      describe: "requantization mode of the hardware (default: the config's); must match npuc's",
+    })
     .option('hw', {
       type: 'string',
       default: 'warboy-2pe',
@@ -52,7 +57,8 @@ async function main(): Promise<number> {
 
   const file = String(argv._[0]);
   if (!existsSync(file)) throw new NpuError('fileNotFound', [], { file });
-  const hw = loadHwConfig(argv.hw);
+  const base = loadHwConfig(argv.hw);
+  const hw: HwConfig = { ...base, requant: (argv.requant ?? base.requant) as HwConfig['requant'] };
   const program = readProgram(new Uint8Array(readFileSync(file)), { file, hw });
   const inputs: Record<string, Tensor> = {};
   const named = parseNamedPaths(argv.input, '--input');

@@ -19,7 +19,7 @@ function parseFixDims(values: readonly string[] | undefined): Record<string, num
   for (const v of values ?? []) {
     const m = /^([^=]+)=(\d+)$/.exec(v);
     if (m === null) throw new NpuError('badArgument', [`--fix-dims expects name=N, got '${v}'`]);
-    out[m[1]!] = Number(m[2]);
+    out[m[1]] = Number(m[2]);
   }
   return out;
 }
@@ -91,7 +91,7 @@ async function main(): Promise<number> {
   }
   if (argv.out === undefined && argv['emit-asm'] === undefined) return EXIT.ok;
   const ops = result.graph.ops;
-  if (ops.length !== 1 || ops[0]!.kind !== 'conv') {
+  if (ops.length !== 1 || ops[0].kind !== 'conv') {
     throw new NpuError(
       'unsupported',
       [

@@ -3,18 +3,28 @@
 
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { runCli } from '../common/cli.js';
-import { notImplemented } from '../common/not-yet.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
+import { EXIT, runCli } from '../common/cli.js';
+import { NpuError } from '../common/diagnostics.js';
+import { loadModel, saveModel } from '../onnx/model-io.js';
+import { loadCalibrationData } from './calibrate/load.js';
+import { quantizeModel, type QuantizeOptions } from './quantize-model.js';
 
 async function main(): Promise<number> {
-  await yargs(hideBin(process.argv))
+  const argv = await yargs(hideBin(process.argv))
     .scriptName('npuq')
     .usage(
       '$0 model.onnx -o model.q.onnx --calib data.npy [options]\n\nQuantizes a float ONNX model to int8 (QDQ).',
     )
-    .option('out', { alias: 'o', type: 'string', describe: 'output quantized model' })
+    .option('out', {
+      alias: 'o',
+      type: 'string',
+      demandOption: true,
+      describe: 'output quantized model',
+    })
     .option('calib', {
       type: 'string',
+      demandOption: true,
       describe: 'calibration data: .npy (leading dim = sample) or a folder of .npy',
     })
     .option('method', {
@@ -34,17 +44,65 @@ async function main(): Promise<number> {
       type: 'number',
       describe: 'keep the N most sensitive layers in float',
     })
-    .option('input-type', { type: 'string', choices: ['uint8', 'int8'] })
-    .option('output-type', { type: 'string', choices: ['int8', 'uint8'] })
-    .option('dynamic', { type: 'boolean', default: false, describe: 'dynamic quantization' })
-    .option('report', { type: 'string', describe: 'sensitivity report JSON' })
-    .option('plots', { type: 'string', describe: 'folder for SVG histograms' })
+    .option('input-type', {
+      type: 'string',
+      choices: ['uint8', 'int8'],
+      describe: '(not implemented yet)',
+    })
+    .option('output-type', {
+      type: 'string',
+      choices: ['int8', 'uint8'],
+      describe: '(not implemented yet)',
+    })
+    .option('dynamic', {
+      type: 'boolean',
+      default: false,
+      describe: 'dynamic quantization (not implemented yet)',
+    })
+    .option('report', { type: 'string', describe: 'quantization and sensitivity report JSON' })
+    .option('plots', {
+      type: 'string',
+      describe: 'folder for SVG histograms (not implemented yet)',
+    })
     .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' })
     .demandCommand(1, 'give the model file')
     .strict()
     .help()
     .parse();
-  return notImplemented('npuq', 5);
+
+  for (const flag of ['input-type', 'output-type', 'plots'] as const) {
+    if (argv[flag] !== undefined)
+      throw new NpuError('unsupported', [`--${flag} is not implemented yet (issue 5)`]);
+  }
+  if (argv.dynamic)
+    throw new NpuError('unsupported', ['--dynamic is not implemented yet (issue 5)']);
+
+  const file = String(argv._[0]);
+  const model = loadModel(file);
+  const calib = loadCalibrationData(argv.calib);
+  const options: QuantizeOptions = {
+    method: argv.method as NonNullable<QuantizeOptions['method']>,
+    symmetric: argv.symmetric,
+    percentile: argv.percentile,
+    perTensorWeights: argv['per-tensor-weights'],
+    sensitivity: argv.report !== undefined,
+    exclude: (argv.exclude ?? '').split(',').filter((s) => s !== ''),
+    ...(argv['auto-exclude'] !== undefined ? { autoExclude: argv['auto-exclude'] } : {}),
+    onProgress: (done, total) => {
+      if (process.stderr.isTTY) process.stderr.write(`\rcalibrating ${done}/${total}`);
+    },
+  };
+  const { model: q, report } = await quantizeModel(model, calib, options);
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  saveModel(q, argv.out);
+  process.stdout.write(
+    `wrote ${argv.out} (${options.method}${argv.symmetric ? ', symmetric' : ''})\n`,
+  );
+  if (argv.report !== undefined) {
+    writeFileAtomic(argv.report, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`report written to ${argv.report}\n`);
+  }
+  return EXIT.ok;
 }
 
 runCli(main);

@@ -49,7 +49,9 @@ describe.each(['float', 'fixed'])('QLinearConv 3x3, requant %s', (mode) => {
     expect(c.err).toBe('');
     expect(c.code).toBe(0);
     expect(readFileSync(asm, 'utf8')).toMatch(/^conv /m);
-    expect(JSON.parse(readFileSync(report, 'utf8')).layers[0].op).toBe('conv');
+    expect(
+      (JSON.parse(readFileSync(report, 'utf8')) as { layers: { op: string }[] }).layers[0].op,
+    ).toBe('conv');
 
     const simOut = join(dir, `sim-${mode}`);
     const s = run('simulator/cli.ts', [

@@ -76,9 +76,12 @@ describe('npusim CLI', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/cycles \d+/);
     const api = simulate(program, { x }, { hw, raw: true });
-    expect(toNumbers(readNpy(join(dir, 'out', 'y.npy')))).toEqual(toNumbers(api.outputs.y!));
-    expect(JSON.parse(readFileSync(stats, 'utf8')).cycles).toBe(api.stats.cycles);
-    const events = JSON.parse(readFileSync(trace, 'utf8')).traceEvents as {
+    expect(toNumbers(readNpy(join(dir, 'out', 'y.npy')))).toEqual(toNumbers(api.outputs.y));
+    expect((JSON.parse(readFileSync(stats, 'utf8')) as { cycles: number }).cycles).toBe(
+      api.stats.cycles,
+    );
+    const events = (JSON.parse(readFileSync(trace, 'utf8')) as { traceEvents: unknown })
+      .traceEvents as {
       name: string;
       ph: string;
     }[];

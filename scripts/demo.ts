@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { reportError } from '../common/cli.js';
+import { top1 } from '../common/metrics.js';
 import { readNpy } from '../common/npy.js';
 import { shapeStr, toNumbers, type Tensor } from '../common/tensor.js';
 import { encodeModel, loadModel } from '../onnx/model-io.js';
@@ -15,21 +16,6 @@ import type { RequantMode } from '../reference/kernel.js';
 const DIR = join(import.meta.dirname, '..', 'test', 'fixtures', 'models');
 const FLOAT_MODEL = join(DIR, 'digits-cnn.onnx');
 const QUANT_MODEL = join(DIR, 'digits-cnn.qdq.onnx');
-
-function argmaxRows(t: Tensor): number[] {
-  const [n, k] = [t.shape[0], t.data.length / t.shape[0]];
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++)
-      if (Number(t.data[i * k + j]) > Number(t.data[i * k + best])) best = j;
-    out.push(best);
-  }
-  return out;
-}
-
-const accuracy = (pred: number[], labels: number[]): number =>
-  pred.filter((p, i) => p === labels[i]).length / labels.length;
 
 async function runOrt(model: Model, x: Tensor): Promise<Tensor> {
   const session = await ort.InferenceSession.create(encodeModel(model), {
@@ -89,18 +75,14 @@ async function main(): Promise<number> {
     return eq / a.data.length;
   };
   console.log('\naccuracy (top-1 on held-out digits)');
+  console.log(`  float32 model (onnxruntime)       ${(100 * top1(floatOut, labels)).toFixed(2)}%`);
   console.log(
-    `  float32 model (onnxruntime)       ${(100 * accuracy(argmaxRows(floatOut), labels)).toFixed(2)}%`,
+    `  int8 reference, float requant     ${(100 * top1(results.float, labels)).toFixed(2)}%`,
   );
   console.log(
-    `  int8 reference, float requant     ${(100 * accuracy(argmaxRows(results.float), labels)).toFixed(2)}%`,
+    `  int8 reference, fixed requant     ${(100 * top1(results.fixed, labels)).toFixed(2)}%`,
   );
-  console.log(
-    `  int8 reference, fixed requant     ${(100 * accuracy(argmaxRows(results.fixed), labels)).toFixed(2)}%`,
-  );
-  console.log(
-    `  int8 model (onnxruntime)          ${(100 * accuracy(argmaxRows(ortQ), labels)).toFixed(2)}%`,
-  );
+  console.log(`  int8 model (onnxruntime)          ${(100 * top1(ortQ, labels)).toFixed(2)}%`);
   console.log('\nagreement');
   console.log(
     `  reference (float) = onnxruntime   ${(100 * same(results.float, ortQ)).toFixed(2)}% of output values identical`,

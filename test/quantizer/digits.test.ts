@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../../common/npy.js';
+import { top1 } from '../../common/metrics.js';
 import { toNumbers, type Tensor } from '../../common/tensor.js';
 import { loadModel } from '../../onnx/model-io.js';
 import { prepareModel, runPrepared } from '../../reference/interpreter.js';
@@ -22,18 +23,6 @@ const floatModel = loadModel(join(DIR, 'digits-cnn.onnx'));
 // int8 QDQ groups are fused into integer kernels on x86 only with qdqisint8allowed (test/helpers/ort.ts)
 const ORT_S8 = { ...ORT_OPTIONS_S8, extra: { session: { qdqisint8allowed: '1' } } };
 
-function top1(t: Tensor): number {
-  const k = t.shape[1];
-  let correct = 0;
-  for (let i = 0; i < t.shape[0]; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++)
-      if (Number(t.data[i * k + j]) > Number(t.data[i * k + best])) best = j;
-    if (best === labels[i]) correct++;
-  }
-  return correct / t.shape[0];
-}
-
 const first = (r: Record<string, Tensor>): Tensor => Object.values(r)[0];
 
 describe('quantizing digits-cnn.onnx', () => {
@@ -45,7 +34,7 @@ describe('quantizing digits-cnn.onnx', () => {
   beforeAll(async () => {
     prep = prepareForQuantization(floatModel);
     stats = await collectStats(prep.model, calib);
-    floatAcc = top1(first(runPrepared(prepareModel(floatModel), { input: x })));
+    floatAcc = top1(first(runPrepared(prepareModel(floatModel), { input: x })), labels);
   });
 
   it('calibrates every float activation of the prepared graph over all 100 samples', () => {
@@ -122,8 +111,8 @@ describe('quantizing digits-cnn.onnx', () => {
       ).toBeGreaterThanOrEqual(0.999);
       const out = model.graph.initializers.get('logits_scale');
       expect(maxDiff).toBeLessThanOrEqual(2 * Number(out!.data[0]) + 1e-6);
-      accuracy[m.name] = top1(ref);
-      expect(top1(ort)).toBe(accuracy[m.name]);
+      accuracy[m.name] = top1(ref, labels);
+      expect(top1(ort, labels)).toBe(accuracy[m.name]);
       expect(accuracy[m.name]).toBeGreaterThanOrEqual(floatAcc - 0.03);
     });
   }

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../../common/npy.js';
+import { top1 } from '../../common/metrics.js';
 import { toNumbers, type Tensor } from '../../common/tensor.js';
 import { loadModel } from '../../onnx/model-io.js';
 import { prepareModel, runPrepared } from '../../reference/interpreter.js';
@@ -13,18 +14,6 @@ import { ORT_OPTIONS, ORT_OPTIONS_S8, runOrt } from '../helpers/ort.js';
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'models');
 const x = readNpy(join(DIR, 'digits-test-x.npy'));
 const labels = toNumbers(readNpy(join(DIR, 'digits-test-y.npy')));
-
-function top1(t: Tensor): number {
-  const k = t.shape[1];
-  let correct = 0;
-  for (let i = 0; i < t.shape[0]; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++)
-      if (Number(t.data[i * k + j]) > Number(t.data[i * k + best])) best = j;
-    if (best === labels[i]) correct++;
-  }
-  return correct / t.shape[0];
-}
 
 function identical(a: Tensor, b: Tensor): number {
   expect(a.shape).toEqual(b.shape);
@@ -39,7 +28,7 @@ describe('bundled digits CNN', () => {
   let floatAcc = 0;
   beforeAll(async () => {
     const f = loadModel(join(DIR, 'digits-cnn.onnx'));
-    floatAcc = top1(first(await runOrt(f, { input: x }, ORT_OPTIONS)));
+    floatAcc = top1(first(await runOrt(f, { input: x }, ORT_OPTIONS)), labels);
   });
 
   it('onnxruntime-style QDQ (int8 activations): reference = onnxruntime bit for bit, accuracy within 1 pt', async () => {
@@ -54,7 +43,7 @@ describe('bundled digits CNN', () => {
       ),
     );
     expect(identical(ref, ortOut)).toBe(1);
-    expect(top1(ref)).toBeGreaterThanOrEqual(floatAcc - 0.01);
+    expect(top1(ref, labels)).toBeGreaterThanOrEqual(floatAcc - 0.01);
   });
 
   it('PyTorch-exported QDQ (uint8, Constant/Cast clutter): reference = onnxruntime bit for bit', async () => {
@@ -62,7 +51,7 @@ describe('bundled digits CNN', () => {
     const ref = first(runPrepared(prepareModel(m), { [m.graph.inputs[0].name]: x }));
     const ortOut = first(await runOrt(m, { [m.graph.inputs[0].name]: x }, ORT_OPTIONS));
     expect(identical(ref, ortOut)).toBe(1);
-    expect(top1(ref)).toBeGreaterThanOrEqual(floatAcc - 0.01);
+    expect(top1(ref, labels)).toBeGreaterThanOrEqual(floatAcc - 0.01);
   });
 
   it('fixed-point requantization changes some values but not the accuracy', () => {
@@ -71,6 +60,6 @@ describe('bundled digits CNN', () => {
     const a = first(runPrepared(p, { input: x }, { mode: 'float' }));
     const b = first(runPrepared(p, { input: x }, { mode: 'fixed' }));
     expect(identical(a, b)).toBeLessThan(1); // the modes really differ somewhere...
-    expect(Math.abs(top1(a) - top1(b))).toBeLessThanOrEqual(0.005); // ...but not in accuracy
+    expect(Math.abs(top1(a, labels) - top1(b, labels))).toBeLessThanOrEqual(0.005); // ...but not in accuracy
   });
 });

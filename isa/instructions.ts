@@ -1,21 +1,8 @@
 // The ISA as one table: every instruction's opcode, engine, fields, documentation and semantics (docs/isa.md is generated from it).
 import { en, f32, dim, dram, k8, q9, qtype, s, sram, stride, u } from './fields.js';
 import type { InstructionSpec } from './format.js';
-import { DMA_CHANNEL_BITS, STRIDE_BITS } from './word.js';
-
-const channel = u(
-  'channel',
-  DMA_CHANNEL_BITS,
-  'DMA channel (queue) 0..dma.engines-1; each channel has its own strides',
-);
-const sizes = [
-  dim('size0', 'bytes in dim 0 (contiguous in DRAM and SRAM)'),
-  dim('size1', 'elements of dim 1'),
-  dim('size2', 'elements of dim 2'),
-  dim('size3', 'elements of dim 3 (outermost)'),
-] as const;
-const ADDR_DOC =
-  'Addresses: SRAM is one flat byte space, slice k owning [k*bytesPerSlice, (k+1)*bytesPerSlice).';
+import { ADDR_DOC, BINARY_FIELDS, channel, sizes } from './operands.js';
+import { STRIDE_BITS } from './word.js';
 
 export const INSTRUCTIONS = [
   // ---- DMA engine: DRAM <-> SRAM -------------------------------------------------------------------------------
@@ -251,14 +238,7 @@ export const INSTRUCTIONS = [
       '  else: q = MBQM(MBQM((a - zpA) << leftShift, multA, shiftA) + MBQM((b - zpB) << leftShift, multB, shiftB), multOut, shiftOut) + zpOut',
       '  SRAM.typeOut[outAddr + i] = clampOut(q)',
     ].join('\n'),
-    fields: [
-      sram('aAddr', 'input A'),
-      sram('bAddr', 'input B'),
-      sram('outAddr', 'output'),
-      u('n', 32, 'elements'),
-      en('bMode', 2, ['elementwise', 'scalar', 'perrow'] as const, 'how B is indexed'),
-      u('rowLen', 24, "elements per row for bMode 'perrow'"),
-    ],
+    fields: BINARY_FIELDS,
   },
   {
     mnemonic: 'vec.mul',
@@ -273,14 +253,7 @@ export const INSTRUCTIONS = [
       '  else: q = MBQM((a - zpA)*(b - zpB), multOut, shiftOut) + zpOut',
       '  SRAM.typeOut[outAddr + i] = clampOut(q)',
     ].join('\n'),
-    fields: [
-      sram('aAddr', 'input A'),
-      sram('bAddr', 'input B'),
-      sram('outAddr', 'output'),
-      u('n', 32, 'elements'),
-      en('bMode', 2, ['elementwise', 'scalar', 'perrow'] as const, 'how B is indexed'),
-      u('rowLen', 24, "elements per row for bMode 'perrow'"),
-    ],
+    fields: BINARY_FIELDS,
   },
   {
     mnemonic: 'vec.pool',

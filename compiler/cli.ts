@@ -10,7 +10,6 @@ import { disassemble } from '../isa/asm.js';
 import { loadHwConfig, type HwConfig } from '../isa/hw-config.js';
 import { writeProgram } from '../isa/program-file.js';
 import { loadModel } from '../onnx/model-io.js';
-import { emitSingleConv } from './passes/emit.js';
 import { compile } from './pipeline.js';
 import { compileReport } from './report.js';
 
@@ -29,8 +28,7 @@ async function main(): Promise<number> {
     .scriptName('npuc')
     .usage(
       '$0 model.onnx -o prog.bin [options]\n\nCompiles a quantized ONNX model (QDQ or QOperator) to an NPU program.\n' +
-        'Code generation currently covers single-conv graphs; for any model, --report gives the compatibility\n' +
-        'check, tiling and per-layer estimates.',
+        'Without -o, it checks compatibility and prints the estimate (--report for per-layer details).',
     )
     .option('out', { alias: 'o', type: 'string', describe: 'output program (prog.bin)' })
     .option('hw', {
@@ -90,18 +88,16 @@ async function main(): Promise<number> {
     process.stdout.write(`report written to ${argv.report}\n`);
   }
   if (argv.out === undefined && argv['emit-asm'] === undefined) return EXIT.ok;
-  const ops = result.graph.ops;
-  if (ops.length !== 1 || ops[0].kind !== 'conv') {
+  const program = result.program;
+  if (program === undefined)
     throw new NpuError(
       'unsupported',
       [
-        `code generation for this graph (${ops.map((o) => o.kind).join(', ')}) is not implemented yet (issue 4); ` +
-          'it currently covers single-conv graphs. Use --report for the compatibility check and estimates',
+        'programs with host-fallback nodes cannot be emitted yet; without -o / --emit-asm, --cpu-fallback gives the ' +
+          'partition and the estimate',
       ],
       { file },
     );
-  }
-  const program = emitSingleConv(result, hw);
   if (argv.out !== undefined) {
     writeFileAtomic(argv.out, writeProgram(program));
     process.stdout.write(`wrote ${argv.out} (${program.code.length} instructions)\n`);

@@ -6,6 +6,7 @@ import { bindIoPass } from './passes/bind-io.js';
 import { buildIrPass } from './passes/build-ir.js';
 import { chooseLayoutPass } from './passes/choose-layout.js';
 import { checkSupportPass } from './passes/check-support.js';
+import { emitPass } from './passes/emit.js';
 import { estimatePass } from './passes/estimate.js';
 import { foldConstantsPass } from './passes/fold-constants.js';
 import { fuseEpiloguesPass } from './passes/fuse-epilogues.js';
@@ -46,6 +47,8 @@ export const PIPELINE: readonly Pass[] = [
   planMemoryPass,
   // per-layer MACs, DRAM bytes, cycles for the report
   estimatePass,
+  // double-buffered tile loops with semaphores, ops in order; the constants image; prog.bin's I/O descriptors
+  emitPass,
 ];
 
 /** Runs `passes` over a fresh state (tests run prefixes of the pipeline). */
@@ -68,7 +71,7 @@ export function runPasses(
   return state;
 }
 
-/** Compiles a quantized ONNX model down to a tiled, memory-planned NPU graph (instruction emission comes next). */
+/** Compiles a quantized ONNX model to an NPU program (and the graph, tiling, plan and estimate behind it). */
 export function compile(model: Model, options: CompileOptions): CompileResult {
   const s = runPasses(model, options);
   return {
@@ -78,5 +81,6 @@ export function compile(model: Model, options: CompileOptions): CompileResult {
     tiling: need(s.tiling, 'tiling', 'compile'),
     memory: need(s.memory, 'memory plan', 'compile'),
     estimate: need(s.estimate, 'estimate', 'compile'),
+    ...(s.program !== undefined ? { program: s.program } : {}),
   };
 }

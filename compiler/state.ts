@@ -1,6 +1,7 @@
 // The compiler's options, the state the passes read and extend in order, and the result of compile().
 
 import type { HwConfig } from '../isa/hw-config.js';
+import type { Program } from '../isa/program-file.js';
 import type { Model, ValueInfo } from '../onnx/graph.js';
 import type { IoBinding, NpuGraph } from './ir.js';
 import type { LayerEstimate, EstimateTotals } from './estimate-types.js';
@@ -34,6 +35,8 @@ export interface CompileState {
   tiling?: Map<number, OpTiling>;
   memory?: MemoryPlan;
   estimate?: { layers: LayerEstimate[]; totals: EstimateTotals };
+  /** The encoded program (absent while host-fallback partitions cannot be emitted). */
+  program?: Program;
 }
 
 export interface Pass {
@@ -49,6 +52,7 @@ export interface CompileResult {
   tiling: Map<number, OpTiling>;
   memory: MemoryPlan;
   estimate: { layers: LayerEstimate[]; totals: EstimateTotals };
+  program?: Program;
 }
 
 /** A pass's precondition that an earlier pass must have established (a compiler bug if it fails). */

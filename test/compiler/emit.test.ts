@@ -7,7 +7,6 @@ import type { Tensor } from '../../common/tensor.js';
 import { tensor } from '../../common/tensor.js';
 import { validateHwConfig } from '../../isa/hw-config.js';
 import { compile } from '../../compiler/pipeline.js';
-import { emitSingleConv } from '../../compiler/passes/emit.js';
 import { runModel } from '../../reference/interpreter.js';
 import { simulate } from '../../simulator/simulate.js';
 import { randomIntTensor } from '../helpers/arbitraries.js';
@@ -116,7 +115,7 @@ test.each(['float', 'fixed'] as const)(
           if (e instanceof NpuError && e.id === 'tileTooLarge') return; // not even one row fits the tiny SRAM
           throw e;
         }
-        const prog = emitSingleConv(r, target);
+        const prog = r.program!;
         const x = randomIntTensor('int8', [1, cs.c * cs.groups, cs.h, cs.w], cs.seed + 2);
         const out = m.graph.outputs[0].name;
         const want: Tensor = runModel(m, { x }, { mode })[out];

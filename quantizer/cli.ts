@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npuq: post-training int8 quantization of a float ONNX model (QDQ output).
 
+import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { writeFileAtomic } from '../common/atomic-write.js';
@@ -8,7 +9,9 @@ import { EXIT, runCli } from '../common/cli.js';
 import { NpuError } from '../common/diagnostics.js';
 import { loadModel, saveModel } from '../onnx/model-io.js';
 import { loadCalibrationData } from './calibrate/load.js';
+import type { IoType } from './edit/model-editor.js';
 import { quantizeModel, type QuantizeOptions } from './quantize-model.js';
+import { writePlots } from './report/plots.js';
 
 async function main(): Promise<number> {
   const argv = await yargs(hideBin(process.argv))
@@ -47,12 +50,12 @@ async function main(): Promise<number> {
     .option('input-type', {
       type: 'string',
       choices: ['uint8', 'int8'],
-      describe: '(not implemented yet)',
+      describe: 'integer model input: removes the input QuantizeLinear (uint8 shifts the zero point by 128)',
     })
     .option('output-type', {
       type: 'string',
       choices: ['int8', 'uint8'],
-      describe: '(not implemented yet)',
+      describe: 'integer model output: removes the output DequantizeLinear',
     })
     .option('dynamic', {
       type: 'boolean',
@@ -62,7 +65,12 @@ async function main(): Promise<number> {
     .option('report', { type: 'string', describe: 'quantization and sensitivity report JSON' })
     .option('plots', {
       type: 'string',
-      describe: 'folder for SVG histograms (not implemented yet)',
+      describe: 'folder for SVG histograms of the most sensitive layers (and index.html)',
+    })
+    .option('plot-layers', {
+      type: 'number',
+      default: 4,
+      describe: 'how many of the most sensitive layers --plots shows',
     })
     .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' })
     .demandCommand(1, 'give the model file')
@@ -70,10 +78,6 @@ async function main(): Promise<number> {
     .help()
     .parse();
 
-  for (const flag of ['input-type', 'output-type', 'plots'] as const) {
-    if (argv[flag] !== undefined)
-      throw new NpuError('unsupported', [`--${flag} is not implemented yet (issue 5)`]);
-  }
   if (argv.dynamic)
     throw new NpuError('unsupported', ['--dynamic is not implemented yet (issue 5)']);
 
@@ -88,16 +92,33 @@ async function main(): Promise<number> {
     sensitivity: argv.report !== undefined,
     exclude: (argv.exclude ?? '').split(',').filter((s) => s !== ''),
     ...(argv['auto-exclude'] !== undefined ? { autoExclude: argv['auto-exclude'] } : {}),
+    ...(argv.plots !== undefined ? { plots: { layers: argv['plot-layers'] } } : {}),
+    ...(argv['input-type'] !== undefined ? { inputType: argv['input-type'] as IoType } : {}),
+    ...(argv['output-type'] !== undefined ? { outputType: argv['output-type'] as IoType } : {}),
     onProgress: (done, total) => {
       if (process.stderr.isTTY) process.stderr.write(`\rcalibrating ${done}/${total}`);
     },
   };
-  const { model: q, report } = await quantizeModel(model, calib, options);
+  const plotLayers = argv['plot-layers'];
+  if (!(Number.isInteger(plotLayers) && plotLayers >= 1))
+    throw new NpuError('badArgument', [`--plot-layers ${plotLayers} is not a positive integer`]);
+  const { model: q, report, plots } = await quantizeModel(model, calib, options);
   if (process.stderr.isTTY) process.stderr.write('\n');
   saveModel(q, argv.out);
   process.stdout.write(
     `wrote ${argv.out} (${options.method}${argv.symmetric ? ', symmetric' : ''})\n`,
   );
+  for (const e of report.io ?? []) {
+    process.stdout.write(
+      `${e.kind} '${e.tensor}' is ${e.dtype}: value = (q - ${e.zeroPoint}) * ${e.scale}\n`,
+    );
+  }
+  if (argv.plots !== undefined && plots !== undefined) {
+    writePlots(argv.plots, plots);
+    process.stdout.write(
+      `plots of ${plots.layers.length} layers written to ${join(argv.plots, 'index.html')}\n`,
+    );
+  }
   if (argv.report !== undefined) {
     writeFileAtomic(argv.report, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(`report written to ${argv.report}\n`);

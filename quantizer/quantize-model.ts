@@ -12,6 +12,8 @@ import { measureSensitivity, type SensitivityReport } from './sensitivity.js';
 import { chooseExclusions, type ExclusionCandidate } from './auto-exclude.js';
 import type { ActivationEntry } from './quantize/activation-params.js';
 import { writeQdq, type WeightEntry } from './quantize/qdq-writer.js';
+import { editIoTypes, type IoEdit, type IoType } from './edit/model-editor.js';
+import { buildPlots, type PlotOptions, type PlotSet } from './report/plots.js';
 
 export interface QuantizeOptions {
   /** Range method (default 'minmax'). */
@@ -28,6 +30,11 @@ export interface QuantizeOptions {
   sensitivity?: boolean;
   /** Node names kept in float (they run on the host through npuc --cpu-fallback). */
   exclude?: readonly string[];
+  /** Histograms of the most sensitive layers (result.plots; implies the sensitivity report). */
+  plots?: PlotOptions;
+  /** Integer graph inputs / outputs instead of float (edit/model-editor.ts), applied last. */
+  inputType?: IoType;
+  outputType?: IoType;
   /** Calibration engine (default onnxruntime-node). */
   engine?: CalibrationEngine;
   batchSize?: number;
@@ -51,11 +58,15 @@ export interface QuantizeReport {
   sensitivity?: SensitivityReport;
   /** With options.autoExclude: output SQNR with each candidate node alone in float, best first. */
   autoExclude?: ExclusionCandidate[];
+  /** With options.inputType / outputType: the graph inputs and outputs that became integer tensors. */
+  io?: IoEdit[];
 }
 
 export interface QuantizeResult {
   model: Model;
   report: QuantizeReport;
+  /** With options.plots (write them with report/plots.ts writePlots). */
+  plots?: PlotSet;
 }
 
 function checkFloatModel(model: Model): void {
@@ -157,13 +168,33 @@ export async function quantizeModel(
     res = quantizeWithStats(prepared, stats, { ...options, exclude: [...exclude, ...chosen] });
     res.report.autoExclude = measured;
   }
-  if (options.sensitivity === true) {
+  if (options.sensitivity === true || options.plots !== undefined) {
     res.report.sensitivity = measureSensitivity(
       prepared.model,
       res.model,
       calib,
       options.batchSize,
     );
+  }
+  if (options.plots !== undefined) {
+    res.plots = buildPlots(
+      {
+        floatModel: prepared.model,
+        qdqModel: res.model,
+        sensitivity: res.report.sensitivity!,
+        activations: res.report.activations,
+        calib,
+      },
+      { ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}), ...options.plots },
+    );
+  }
+  if (options.inputType !== undefined || options.outputType !== undefined) {
+    const edited = editIoTypes(res.model, {
+      ...(options.inputType !== undefined ? { inputType: options.inputType } : {}),
+      ...(options.outputType !== undefined ? { outputType: options.outputType } : {}),
+    });
+    res.model = edited.model;
+    res.report.io = edited.edits;
   }
   return res;
 }

@@ -43,6 +43,8 @@ export function normaliseUint8(g: NpuGraph): Set<string> {
     if (SAME_CODES(op)) for (const i of op.inputs) union(i, op.output);
     if (BLOCKS(op)) for (const t of [...op.inputs, op.output]) blocked.add(t);
   }
+  // a raw-integer program input or output keeps its type: the user feeds and reads the model's own codes
+  for (const b of [...g.inputs, ...g.outputs]) if (b.quant === undefined) blocked.add(b.tensor);
   const classOk = new Map<string, boolean>();
   for (const t of g.tensors.values()) {
     const r = find(t.name);

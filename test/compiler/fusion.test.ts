@@ -128,10 +128,10 @@ describe('uint8 normalisation', () => {
     return model;
   }
 
-  test('uint8 at zp 128 becomes int8 at zp 0; producers re-derived, boundary records the offset', () => {
+  test('uint8 at zp 128 becomes int8 at zp 0; producers re-derived; raw integer I/O keeps its type', () => {
     const r = compile(u8Model(128, false), opts());
     const x = r.graph.tensors.get('x')!;
-    expect([x.dtype, x.quant?.zp, x.codeOffset]).toEqual(['int8', 0, 128]);
+    expect([x.dtype, x.quant?.zp, x.codeOffset]).toEqual(['uint8', 128, undefined]);
     const conv = convOf(r.graph.ops);
     // y (zp 128) is shifted: the conv requantizes to int8 zp 0. z has no known parameters (an integer graph output)
     // and stays uint8, so the table (indexed by code − qmin: the same entry) keeps its values and is not fused
@@ -146,7 +146,7 @@ describe('uint8 normalisation', () => {
 
   test('other zero points stay uint8; an average pool reader blocks the shift', () => {
     const a = compile(u8Model(100, false), opts());
-    expect(a.graph.tensors.get('x')!.dtype).toBe('int8');
+    expect(a.graph.tensors.get('x')!.dtype).toBe('uint8');
     expect(convOf(a.graph.ops).epilogue.out).toEqual({ dtype: 'uint8', zp: 100 });
     const b = compile(u8Model(128, true), opts());
     expect(b.graph.tensors.get('x')!.dtype).toBe('uint8');

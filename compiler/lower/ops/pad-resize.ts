@@ -37,6 +37,13 @@ export const PAD_RULE: LowerRule = {
         'constant_value must be constant',
       ],
       [pads !== undefined && pads.some((p) => p < 0 || p > 255), 'pads must be in 0..255'],
+      // the DMA pads rows and columns of each channel; other axes would need a fill of whole planes
+      [inShape(cx).length < 2, 'rank < 2'],
+      [
+        pads !== undefined &&
+          pads.some((p, i) => p !== 0 && i % inShape(cx).length < inShape(cx).length - 2),
+        'only the last two axes can be padded',
+      ],
     ]);
   },
   lower(cx) {
@@ -70,6 +77,8 @@ export const RESIZE_RULE: LowerRule = {
         `mode '${attrString(cx.node, 'mode', 'nearest')}' (only nearest)`,
       ],
       [x.some((d, i) => y[i] % d !== 0), 'only integer upscaling factors'],
+      [x.length !== 4, `rank ${x.length} (only NCHW)`],
+      [x.length === 4 && (y[0] !== x[0] || y[1] !== x[1]), 'only H and W are resized'],
       [!replicates(cx), 'coordinate_transformation_mode / nearest_mode do not replicate pixels'],
     ]);
   },

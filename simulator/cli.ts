@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npusim: runs a prog.bin bit-exactly and estimates its cycles on the configured NPU.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -10,10 +10,9 @@ import { EXIT, parseNamedPaths, runCli } from '../common/cli.js';
 import { NpuError } from '../common/diagnostics.js';
 import { readNpy, writeNpy } from '../common/npy.js';
 import { shapeStr, type Tensor } from '../common/tensor.js';
-import { loadHwConfig, type HwConfig } from '../isa/hw-config.js';
-import { readProgram } from '../isa/program-file.js';
+import type { HwConfig } from '../isa/hw-config.js';
 import { formatTensorSummary } from '../reference/summary.js';
-import { simulate } from './simulate.js';
+import { NpuSession } from '../runtime/session.js';
 
 async function main(): Promise<number> {
   const argv = await yargs(hideBin(process.argv))
@@ -42,12 +41,11 @@ async function main(): Promise<number> {
     .option('requant', {
       type: 'string',
       choices: ['float', 'fixed'],
-      describe: "requantization mode of the hardware (default: the config's); must match npuc's",
+      describe: "requantization mode of the hardware (default: the program's); must match npuc's",
     })
     .option('hw', {
       type: 'string',
-      default: 'warboy-2pe',
-      describe: 'hardware preset name or JSON file',
+      describe: 'hardware preset name or JSON file (default: the preset the program was compiled for)',
     })
     .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' })
     .demandCommand(1, 'give the program file')
@@ -56,10 +54,11 @@ async function main(): Promise<number> {
     .parse();
 
   const file = String(argv._[0]);
-  if (!existsSync(file)) throw new NpuError('fileNotFound', [], { file });
-  const base = loadHwConfig(argv.hw);
-  const hw: HwConfig = { ...base, requant: (argv.requant ?? base.requant) as HwConfig['requant'] };
-  const program = readProgram(new Uint8Array(readFileSync(file)), { file, hw });
+  const session = NpuSession.load(file, {
+    ...(argv.hw !== undefined ? { hw: argv.hw } : {}),
+    ...(argv.requant !== undefined ? { requant: argv.requant as HwConfig['requant'] } : {}),
+  });
+  const program = session.program;
   const inputs: Record<string, Tensor> = {};
   const named = parseNamedPaths(argv.input, '--input');
   if (named.length === 0 && program.inputs.length > 0) {
@@ -70,7 +69,7 @@ async function main(): Promise<number> {
   for (const [name, path] of named) inputs[name] = readNpy(path);
 
   const traceWanted = argv.trace !== undefined;
-  const r = simulate(program, inputs, { hw, raw: argv.raw, trace: traceWanted });
+  const r = session.run(inputs, { raw: argv.raw, trace: traceWanted });
 
   for (const [name, t] of Object.entries(r.outputs)) {
     process.stdout.write(`${name}: ${t.dtype}${shapeStr(t.shape)} ${formatTensorSummary(t)}\n`);

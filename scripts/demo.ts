@@ -1,96 +1,165 @@
-// The README's main job: the bundled quantized digits CNN through the reference interpreter, with accuracy.
-// (Later milestones grow this into npuq → npuc → npusim.)
+// The README's main job on the bundled digits CNN: npuq (calibrate + quantize) → npuc (compile) → npusim
+// (simulate every held-out image), printing float and int8 accuracy, cycles, utilisation and the trace's path.
 
-import { existsSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import { reportError } from '../common/cli.js';
 import { top1 } from '../common/metrics.js';
 import { readNpy } from '../common/npy.js';
 import { shapeStr, toNumbers, type Tensor } from '../common/tensor.js';
-import { encodeModel, loadModel } from '../onnx/model-io.js';
+import { compile } from '../compiler/pipeline.js';
+import { loadHwConfig, type HwConfig } from '../isa/hw-config.js';
+import { writeProgram } from '../isa/program-file.js';
 import type { Model } from '../onnx/graph.js';
+import { encodeModel, loadModel, saveModel } from '../onnx/model-io.js';
+import { quantizeModel } from '../quantizer/quantize-model.js';
+import type { MethodName } from '../quantizer/calibrate/method.js';
 import { prepareModel, runPrepared } from '../reference/interpreter.js';
-import type { RequantMode } from '../reference/kernel.js';
+import { NpuSession } from '../runtime/session.js';
 
 const DIR = join(import.meta.dirname, '..', 'test', 'fixtures', 'models');
-const FLOAT_MODEL = join(DIR, 'digits-cnn.onnx');
-const QUANT_MODEL = join(DIR, 'digits-cnn.qdq.onnx');
 
 async function runOrt(model: Model, x: Tensor): Promise<Tensor> {
   const session = await ort.InferenceSession.create(encodeModel(model), {
     executionProviders: ['cpu'],
     intraOpNumThreads: 1,
-    // onnxruntime fuses int8-activation QDQ groups into integer kernels on x86 only when asked to;
-    // otherwise it runs them as float ops and differs from the integer semantics by ±1 (docs/semantics.md)
+    // onnxruntime fuses int8-activation QDQ groups into integer kernels on x86 only when asked to
     extra: { session: { qdqisint8allowed: '1' } },
   });
-  const inputName = session.inputNames[0];
+  const name = session.inputNames[0];
   const result = await session.run({
-    [inputName]: new ort.Tensor('float32', x.data as Float32Array, [...x.shape]),
+    [name]: new ort.Tensor('float32', x.data as Float32Array, [...x.shape]),
   });
   const out = result[session.outputNames[0]];
   return { dtype: 'float32', shape: [...out.dims], data: out.data as Float32Array };
 }
 
+const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
+const first = (r: Record<string, Tensor>): Tensor => Object.values(r)[0];
+
 async function main(): Promise<number> {
-  for (const f of [FLOAT_MODEL, QUANT_MODEL])
-    if (!existsSync(f)) throw new Error(`bundled model missing: ${f}`);
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('npm run demo --')
+    .option('hw', { type: 'string', default: 'warboy-2pe', describe: 'hardware preset or JSON' })
+    .option('requant', { type: 'string', choices: ['float', 'fixed'], default: 'float' })
+    .option('method', { type: 'string', default: 'minmax', describe: 'calibration method' })
+    .option('symmetric', { type: 'boolean', default: false })
+    .option('out', { type: 'string', default: 'out', describe: 'where the artefacts go' })
+    .option('verbose', { type: 'boolean', default: false })
+    .strict()
+    .help()
+    .parse();
+  mkdirSync(argv.out, { recursive: true });
+  const files = {
+    quantized: join(argv.out, 'digits.q.onnx'),
+    program: join(argv.out, 'digits.prog.bin'),
+    trace: join(argv.out, 'digits.trace.json'),
+    stats: join(argv.out, 'digits.stats.json'),
+  };
   const x = readNpy(join(DIR, 'digits-test-x.npy'));
   const labels = toNumbers(readNpy(join(DIR, 'digits-test-y.npy')));
-  const floatModel = loadModel(FLOAT_MODEL);
-  const qModel = loadModel(QUANT_MODEL);
-  const inputName = qModel.graph.inputs[0].name;
-  const ops = new Map<string, number>();
-  for (const n of qModel.graph.nodes) ops.set(n.opType, (ops.get(n.opType) ?? 0) + 1);
-  console.log(`model   ${QUANT_MODEL}`);
+  const calib = readNpy(join(DIR, 'digits-calib-x.npy'));
+  const floatModel = loadModel(join(DIR, 'digits-cnn.onnx'));
+  console.log(`model    ${floatModel.file} (float32, trained on the 8x8 digits of scikit-learn)`);
   console.log(
-    `        ${qModel.graph.nodes.length} nodes: ${[...ops].map(([k, v]) => `${k}×${v}`).join(' ')}`,
+    `data     ${x.shape[0]} held-out digits ${shapeStr(x.shape)}, ${calib.shape[0]} calibration images`,
   );
-  console.log(`data    ${x.shape[0]} held-out 8x8 digits, input ${inputName}${shapeStr(x.shape)}`);
 
+  // 1. npuq
+  let t0 = performance.now();
+  const q = await quantizeModel(floatModel, calib, {
+    method: argv.method as MethodName,
+    symmetric: argv.symmetric,
+  });
+  saveModel(q.model, files.quantized);
+  console.log(
+    `\nnpuq     ${argv.method}${argv.symmetric ? ' symmetric' : ''} calibration → ${files.quantized} ` +
+      `(${q.model.graph.nodes.length} nodes, ${(performance.now() - t0).toFixed(0)} ms)`,
+  );
+
+  // 2. npuc
+  t0 = performance.now();
+  const base = loadHwConfig(argv.hw);
+  const hw: HwConfig = { ...base, requant: argv.requant as HwConfig['requant'] };
+  const qModel = loadModel(files.quantized);
+  const dim = qModel.graph.inputs[0].shape?.[0];
+  const c = compile(qModel, {
+    hw,
+    requant: hw.requant,
+    cpuFallback: false,
+    fixedDims: typeof dim === 'string' ? { [dim]: 1 } : {},
+  });
+  writeFileAtomic(files.program, writeProgram(c.program!));
+  console.log(
+    `npuc     ${c.graph.ops.length} NPU ops (${[...new Set(c.graph.ops.map((o) => o.kind))].join(', ')}), ` +
+      `${c.program!.code.length} instructions → ${files.program} (${(performance.now() - t0).toFixed(0)} ms)`,
+  );
+
+  // 3. npusim: every test image (one program load, N inferences), then one traced inference
+  const session = NpuSession.load(files.program, { hw });
+  const input = session.inputs[0].name;
+  t0 = performance.now();
+  const sim = session.run({ [input]: x });
+  const simMs = performance.now() - t0;
+  const one: Tensor = {
+    ...x,
+    shape: [1, ...x.shape.slice(1)],
+    data: x.data.slice(0, x.data.length / x.shape[0]),
+  };
+  const traced = session.run({ [input]: one }, { trace: true });
+  writeFileAtomic(files.trace, JSON.stringify(traced.trace!.chrome));
+  writeFileAtomic(files.stats, `${JSON.stringify(traced.stats, null, 2)}\n`);
+  console.log(
+    `npusim   ${sim.stats.inferences} inferences simulated in ${(simMs / 1000).toFixed(1)} s`,
+  );
+
+  // references: float model and int8 model in onnxruntime, the int8 model in our reference interpreter
   const floatOut = await runOrt(floatModel, x);
   const ortQ = await runOrt(qModel, x);
-  const prepared = prepareModel(qModel);
-  const results: Record<RequantMode, Tensor> = {} as Record<RequantMode, Tensor>;
-  for (const mode of ['float', 'fixed'] as const) {
-    const t0 = performance.now();
-    const out = runPrepared(prepared, { [inputName]: x }, { mode });
-    results[mode] = Object.values(out)[0]!;
-    console.log(`ran     reference (${mode} requant) in ${(performance.now() - t0).toFixed(0)} ms`);
+  const ref = first(runPrepared(prepareModel(qModel), { [input]: x }, { mode: hw.requant }));
+  const npu = first(sim.outputs);
+  let same = 0;
+  let sameOrt = 0;
+  for (let i = 0; i < npu.data.length; i++) {
+    if (npu.data[i] === ref.data[i]) same++;
+    if (npu.data[i] === ortQ.data[i]) sameOrt++;
   }
 
-  console.log('\nfirst samples (label: reference int8 logits, dequantized)');
-  const k = results.float.data.length / results.float.shape[0];
-  for (let i = 0; i < 3; i++) {
-    const row = toNumbers(results.float)
-      .slice(i * k, (i + 1) * k)
-      .map((v) => v.toFixed(2));
-    console.log(`  ${labels[i]}: [${row.join(', ')}]`);
-  }
-
-  const same = (a: Tensor, b: Tensor): number => {
-    let eq = 0;
-    for (let i = 0; i < a.data.length; i++) if (a.data[i] === b.data[i]) eq++;
-    return eq / a.data.length;
-  };
+  const s = traced.stats;
   console.log('\naccuracy (top-1 on held-out digits)');
-  console.log(`  float32 model (onnxruntime)       ${(100 * top1(floatOut, labels)).toFixed(2)}%`);
+  console.log(`  float32 model, onnxruntime        ${pct(top1(floatOut, labels))}`);
+  console.log(`  int8 model, onnxruntime           ${pct(top1(ortQ, labels))}`);
+  console.log(`  int8 on the NPU (npusim)          ${pct(top1(npu, labels))}`);
   console.log(
-    `  int8 reference, float requant     ${(100 * top1(results.float, labels)).toFixed(2)}%`,
+    `  npusim = reference interpreter    ${pct(same / npu.data.length)} of output values identical`,
   );
   console.log(
-    `  int8 reference, fixed requant     ${(100 * top1(results.fixed, labels)).toFixed(2)}%`,
+    `  npusim = onnxruntime              ${pct(sameOrt / npu.data.length)} of output values identical`,
   );
-  console.log(`  int8 model (onnxruntime)          ${(100 * top1(ortQ, labels)).toFixed(2)}%`);
-  console.log('\nagreement');
+  console.log(`\nperformance on ${hw.name} (${hw.requant} requant), one inference`);
   console.log(
-    `  reference (float) = onnxruntime   ${(100 * same(results.float, ortQ)).toFixed(2)}% of output values identical`,
+    `  cycles                            ${s.cycles} (${s.latencyUs.toFixed(2)} us at ${s.clockMhz} MHz)`,
   );
   console.log(
-    `  float vs fixed requant            ${(100 * same(results.float, results.fixed)).toFixed(2)}% identical`,
+    `  throughput                        ${(1e6 / s.latencyUs).toFixed(0)} inferences/s (batch 1)`,
   );
-  return 0;
+  console.log(
+    `  MAC utilisation                   ${pct(s.mac.utilization)} of ${s.mac.macsPerCycle} MACs/cycle`,
+  );
+  console.log(
+    `  DRAM traffic                      ${s.dram.bytesRead} B read, ${s.dram.bytesWritten} B written`,
+  );
+  console.log(`\ntrace    ${files.trace} (open in https://ui.perfetto.dev); stats ${files.stats}`);
+  console.log(
+    `same by hand: npm run npuq -- ${join(DIR, 'digits-cnn.onnx')} -o ${files.quantized} --calib ${join(DIR, 'digits-calib-x.npy')}\n` +
+      `              npm run npuc -- ${files.quantized} -o ${files.program} --hw ${hw.name} --requant ${hw.requant} --fix-dims ${String(dim)}=1\n` +
+      `              npm run npusim -- ${files.program} --input ${input}=${join(DIR, 'digits-test-x.npy')} --trace ${files.trace}`,
+  );
+  return same === npu.data.length ? 0 : 1;
 }
 
 main().then(

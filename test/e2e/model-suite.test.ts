@@ -2,7 +2,8 @@
 // bit in both requantization modes on two presets, and equal onnxruntime in float mode; accuracy on held-out digits.
 
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { quantizedZooModel } from '../../bench/zoo/quantized.js';
 import { top1 } from '../../common/metrics.js';
 import { readNpy } from '../../common/npy.js';
 import { toNumbers, type Tensor } from '../../common/tensor.js';
@@ -51,6 +52,17 @@ function session(m: Model, hwName: string, requant: 'float' | 'fixed'): NpuSessi
 
 const first = (r: Record<string, Tensor>): Tensor => Object.values(r)[0];
 
+/** The images of an [N, ...] batch as [1, ...] tensors (the zoo models have a static batch of 1). */
+const images = (t: Tensor): Tensor[] => {
+  const n = t.shape[0];
+  const size = t.data.length / n;
+  return Array.from({ length: n }, (_, k) => ({
+    dtype: t.dtype,
+    shape: [1, ...t.shape.slice(1)],
+    data: t.data.slice(k * size, (k + 1) * size),
+  })) as Tensor[];
+};
+
 describe.each(FIXTURES)('$file', ({ file, ort }) => {
   const m = loadModel(join(DIR, file));
   const input = m.graph.inputs[0].name;
@@ -78,3 +90,39 @@ describe.each(FIXTURES)('$file', ({ file, ort }) => {
     expect(toNumbers(got)).toEqual(toNumbers(want));
   });
 });
+
+// ResNet- and MobileNetV2-style networks with random weights (bench/zoo), quantized by npuq, at test size
+describe.each(['resnet18', 'resnet50', 'mobilenetV2', 'mobilenetV2HardSwish'] as const)(
+  'zoo %s (32x32, width 0.25)',
+  (name) => {
+    let z: Awaited<ReturnType<typeof quantizedZooModel>>;
+    let prepared: ReturnType<typeof prepareModel>;
+    beforeAll(async () => {
+      z = await quantizedZooModel(name, { preset: 'test' });
+      prepared = prepareModel(z.quantized);
+    });
+
+    it.each([
+      ['edge', 'float'],
+      ['warboy-2pe', 'fixed'],
+    ] as const)('on %s, %s mode: npusim = reference bit for bit', (hwName, mode) => {
+      const s = session(z.quantized, hwName, mode);
+      const got = first(s.run({ input: z.calib }).outputs);
+      const want = images(z.calib).flatMap((im) =>
+        toNumbers(first(runPrepared(prepared, { input: im }, { mode }))),
+      );
+      expect(toNumbers(got)).toEqual(want);
+    });
+
+    it('float mode: npusim = onnxruntime bit for bit', async () => {
+      const got = first(
+        session(z.quantized, 'warboy-2pe', 'float').run({ input: z.calib }).outputs,
+      );
+      const ort = { ...ORT_OPTIONS_S8, extra: { session: { qdqisint8allowed: '1' } } };
+      const want: number[] = [];
+      for (const im of images(z.calib))
+        want.push(...toNumbers(first(await runOrt(z.quantized, { input: im }, ort))));
+      expect(toNumbers(got)).toEqual(want);
+    });
+  },
+);

@@ -50,7 +50,8 @@ async function main(): Promise<number> {
     .option('input-type', {
       type: 'string',
       choices: ['uint8', 'int8'],
-      describe: 'integer model input: removes the input QuantizeLinear (uint8 shifts the zero point by 128)',
+      describe:
+        'integer model input: removes the input QuantizeLinear (uint8 shifts the zero point by 128)',
     })
     .option('output-type', {
       type: 'string',

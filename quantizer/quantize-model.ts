@@ -185,7 +185,10 @@ export async function quantizeModel(
         activations: res.report.activations,
         calib,
       },
-      { ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}), ...options.plots },
+      {
+        ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+        ...options.plots,
+      },
     );
   }
   if (options.inputType !== undefined || options.outputType !== undefined) {

@@ -4,6 +4,7 @@ import type { Kernel } from '../kernel.js';
 import { FLOAT_KERNELS } from './float-registry.js';
 import { QUANT_KERNELS } from './quant-registry.js';
 import { QDQ_KERNELS } from './qdq-registry.js';
+import { IBERT_KERNELS } from '../ibert/ops.js';
 
 function merge(...tables: Record<string, Kernel>[]): Record<string, Kernel> {
   const out: Record<string, Kernel> = {};
@@ -21,4 +22,5 @@ export const KERNELS: Readonly<Record<string, Kernel>> = merge(
   FLOAT_KERNELS,
   QUANT_KERNELS,
   QDQ_KERNELS,
+  IBERT_KERNELS,
 );

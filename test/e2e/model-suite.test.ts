@@ -60,7 +60,7 @@ const images = (t: Tensor): Tensor[] => {
     dtype: t.dtype,
     shape: [1, ...t.shape.slice(1)],
     data: t.data.slice(k * size, (k + 1) * size),
-  })) as Tensor[];
+  }));
 };
 
 describe.each(FIXTURES)('$file', ({ file, ort }) => {

@@ -1,0 +1,190 @@
+// `npm run bench`: the benchmark set through npuc and npusim against onnxruntime-node on the same quantized ONNX,
+// in one run on this machine; prints the table and records it in docs/performance.md.
+
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { writeFileAtomic } from '../common/atomic-write.js';
+import { reportError } from '../common/cli.js';
+import { readNpy } from '../common/npy.js';
+import type { Tensor } from '../common/tensor.js';
+import { compile } from '../compiler/pipeline.js';
+import { loadHwConfig } from '../isa/hw-config.js';
+import type { Model } from '../onnx/graph.js';
+import { encodeModel, loadModel } from '../onnx/model-io.js';
+import { NpuSession } from '../runtime/session.js';
+import { estimateMacs } from './zoo/float-models.js';
+import { quantizedZooModel, type ZooName } from './zoo/quantized.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const DOC = join(ROOT, 'docs', 'performance.md');
+const BEGIN = '<!-- bench:begin -->';
+const END = '<!-- bench:end -->';
+
+interface Row {
+  model: string;
+  gmacs: number;
+  ortMs: number;
+  simMs: number;
+  compileMs: number;
+  cycles: number;
+  latencyUs: number;
+  utilisation: number;
+  macsPerHostSecond: number;
+  dramMB: number;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+async function timeOrt(model: Model, x: Tensor, runs: number): Promise<number> {
+  const session = await ort.InferenceSession.create(encodeModel(model), {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    // int8 QDQ groups run as integer kernels on x86 only with this option (as in production deployments)
+    extra: { session: { qdqisint8allowed: '1' } },
+  });
+  const feeds = {
+    [session.inputNames[0]]: new ort.Tensor('float32', x.data as Float32Array, [...x.shape]),
+  };
+  await session.run(feeds); // warm-up
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    await session.run(feeds);
+    times.push(performance.now() - t0);
+  }
+  await session.release();
+  return median(times);
+}
+
+async function bench(
+  name: string,
+  model: Model,
+  x: Tensor,
+  hwName: string,
+  runs: number,
+): Promise<Row> {
+  const hw = loadHwConfig(hwName);
+  const dim = model.graph.inputs[0].shape?.[0];
+  let t0 = performance.now();
+  const c = compile(model, {
+    hw,
+    requant: hw.requant,
+    cpuFallback: false,
+    fixedDims: typeof dim === 'string' ? { [dim]: 1 } : {},
+  });
+  const compileMs = performance.now() - t0;
+  const session = new NpuSession(c.program!, { hw });
+  const input = session.inputs[0].name;
+  session.run({ [input]: x }); // warm-up (JIT)
+  const times: number[] = [];
+  let last;
+  for (let r = 0; r < runs; r++) {
+    t0 = performance.now();
+    last = session.run({ [input]: x });
+    times.push(performance.now() - t0);
+  }
+  const simMs = median(times);
+  const s = last!.stats;
+  const ortMs = await timeOrt(model, x, Math.max(5, runs));
+  return {
+    model: name,
+    gmacs: estimateMacs(model) / 1e9,
+    ortMs,
+    simMs,
+    compileMs,
+    cycles: s.cycles,
+    latencyUs: s.latencyUs,
+    utilisation: s.mac.utilization,
+    macsPerHostSecond: s.mac.usefulMacs / (simMs / 1000),
+    dramMB: (s.dram.bytesRead + s.dram.bytesWritten) / 1e6,
+  };
+}
+
+function table(rows: Row[], hwName: string): string {
+  const head =
+    '| model | GMACs | onnxruntime ms | npusim ms | ratio | npuc ms | simulated cycles | latency us | MAC util. | sim MACs / host s | DRAM MB |\n' +
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+  const body = rows.map(
+    (r) =>
+      `| ${r.model} | ${r.gmacs.toFixed(3)} | ${r.ortMs.toFixed(1)} | ${r.simMs.toFixed(0)} | ${(r.simMs / r.ortMs).toFixed(1)} | ` +
+      `${r.compileMs.toFixed(0)} | ${r.cycles} | ${r.latencyUs.toFixed(1)} | ${(100 * r.utilisation).toFixed(2)}% | ` +
+      `${(r.macsPerHostSecond / 1e9).toFixed(3)} G | ${r.dramMB.toFixed(1)} |`,
+  );
+  return `Hardware model: ${hwName}. ${head}\n${body.join('\n')}`.replace('. |', '.\n\n|');
+}
+
+async function main(): Promise<number> {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('npm run bench --')
+    .option('hw', { type: 'string', default: 'warboy-2pe' })
+    .option('runs', {
+      type: 'number',
+      default: 3,
+      describe: 'timed runs per model (median; after a warm-up)',
+    })
+    .option('models', {
+      type: 'string',
+      default: 'digits,resnet18,mobilenetV2,resnet50',
+      describe: 'comma-separated: digits and bench/zoo names',
+    })
+    .option('doc', {
+      type: 'boolean',
+      default: true,
+      describe: 'record the table in docs/performance.md (--no-doc: print only)',
+    })
+    .strict()
+    .help()
+    .parse();
+  const rows: Row[] = [];
+  for (const name of argv.models.split(',')) {
+    let model: Model;
+    let x: Tensor;
+    if (name === 'digits') {
+      model = loadModel(join(ROOT, 'test', 'fixtures', 'models', 'digits-cnn.qdq.onnx'));
+      const all = readNpy(join(ROOT, 'test', 'fixtures', 'models', 'digits-test-x.npy'));
+      x = { dtype: 'float32', shape: [1, ...all.shape.slice(1)], data: all.data.slice(0, 64) };
+    } else {
+      process.stderr.write(`quantizing ${name} (224x224, random weights)...\n`);
+      const z = await quantizedZooModel(name as ZooName, { preset: 'bench' });
+      model = z.quantized;
+      const per = z.calib.data.length / z.calib.shape[0];
+      x = {
+        dtype: 'float32',
+        shape: [1, ...z.calib.shape.slice(1)],
+        data: z.calib.data.slice(0, per),
+      };
+    }
+    process.stderr.write(`benchmarking ${name}...\n`);
+    const row = await bench(name, model, x, argv.hw, argv.runs);
+    rows.push(row);
+    process.stderr.write(`  ${JSON.stringify(row)}\n`);
+  }
+  const machine = `${cpus()[0].model}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  const text =
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}; onnxruntime-node 1 thread, medians of ` +
+    `${argv.runs} runs after a warm-up (onnxruntime: ${Math.max(5, argv.runs)}). ratio = npusim ms / onnxruntime ms.\n\n` +
+    table(rows, argv.hw);
+  console.log(text);
+  if (argv.doc) {
+    const doc = readFileSync(DOC, 'utf8');
+    const [a, b] = [doc.indexOf(BEGIN), doc.indexOf(END)];
+    if (a < 0 || b < a) throw new Error(`${DOC}: bench markers missing`);
+    writeFileAtomic(DOC, `${doc.slice(0, a + BEGIN.length)}\n${text}\n${doc.slice(b)}`);
+    console.log(`\nrecorded in ${DOC}`);
+  }
+  return 0;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => (process.exitCode = reportError(e, process.argv.includes('--verbose'))),
+);

@@ -102,8 +102,12 @@ export function simulate(
   );
   let cycles = 0;
   let macs = 0;
+  const m = new Machine(hw, extent);
   for (let b = 0; b < batches; b++) {
-    const m = new Machine(hw, extent);
+    if (b > 0) {
+      m.reset();
+      m.dram.fill(0);
+    }
     for (const s of program.dram) m.dram.set(s.data, s.addr);
     for (const d of program.inputs) m.dram.set(inputBytes(d, inputs[d.name], b), d.dramAddr);
     const offset = cycles;

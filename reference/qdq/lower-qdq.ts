@@ -63,6 +63,7 @@ export function lowerQdq(model: Model): Model {
   const byAnchor = new Map<Node, Rewrite>();
   for (const n of graph.nodes) {
     const lower = n.domain === '' && !claimed.has(n) ? LOWERINGS[n.opType] : undefined;
+    cx.origin = n.name;
     const r = lower === undefined ? undefined : tryLower(lower, cx, n);
     if (r === undefined || r.remove.some((m) => claimed.has(m))) continue;
     for (const m of r.remove) claimed.add(m);

@@ -24,6 +24,8 @@ export class LowerCtx {
   readonly domainsUsed = new Set<string>();
   private readonly taken = new Set<string>();
   private counter = 0;
+  /** The name of the float node being lowered: new nodes are named after it (reports show the model's names). */
+  origin = '';
 
   readonly ix: GraphIndex;
   readonly opset: number;
@@ -78,7 +80,7 @@ export class LowerCtx {
   ): Node {
     if (domain !== '') this.domainsUsed.add(domain);
     return {
-      name: this.fresh(`${outputs[0] ?? opType}__${opType}`),
+      name: this.fresh(`${this.origin !== '' ? this.origin : (outputs[0] ?? opType)}__${opType}`),
       opType,
       domain,
       inputs,

@@ -73,8 +73,8 @@ export function loadBytes(dramAddr: number, sramAddr: number, bytes: number): In
   return out;
 }
 
-/** Largest divisor of `run` that is <= 0xffff: the size0 of a contiguous run split into equal rows. */
-export function rowOf(run: number): number {
-  for (let d = Math.min(run, 0xffff); d >= 1; d--) if (run % d === 0) return d;
+/** Largest divisor of `run` that is <= `limit` (and 0xffff): the size0 of a contiguous run split into equal rows. */
+export function rowOf(run: number, limit = 0xffff): number {
+  for (let d = Math.min(run, limit, 0xffff); d >= 1; d--) if (run % d === 0) return d;
   return 1;
 }

@@ -1,7 +1,7 @@
 // The double-buffered tile loop every op is emitted through: DMA of tile i+1 overlaps the compute of tile i.
 
 import type { Instruction } from '../../isa/instructions.js';
-import { bit, CONFIG, sync, type CodeBuilder } from './builder.js';
+import { bit, CONFIG, ins, sync, type CodeBuilder } from './builder.js';
 
 // Semaphores: [buffer 0, buffer 1] each. Every op returns them all to zero, so ops reuse them; BARRIER orders ops.
 export const SEM = {
@@ -52,18 +52,15 @@ function bracket(list: Instruction[], wait: number, signal: number): Instruction
 /**
  * Emits an op. Protocol (per buffer b): load → inFull → compute → outFull → store; compute frees the input
  * (inFree) and the store frees the output (outFree) for tile i+2. Constant blocks are double-buffered the same way
- * (constFull / constFree). The op's first DMA waits on `barrier` when `afterOp` (the previous op's last store: all
- * of its SRAM regions, which overlap ours, and its DRAM output are done); its last store signals `barrier`.
+ * (constFull / constFree). When `afterOp`, a `sync` waits on `barrier` before any instruction of the op is
+ * dispatched (the previous op's last store: all of its SRAM regions, which overlap ours, and its DRAM output are
+ * done); the op's last store signals `barrier`.
  */
 export function emitTiled(cb: CodeBuilder, op: TiledOp, afterOp: boolean): void {
-  let barrier = afterOp ? bit(SEM.barrier) : 0;
-  const ch0 = (list: Instruction[]): Instruction[] => {
-    if (barrier === 0 || list.length === 0) return list;
-    const out = [sync(list[0], barrier, 0), ...list.slice(1)];
-    barrier = 0;
-    return out;
-  };
-  cb.push(...ch0(op.once));
+  // a dispatcher barrier, not a wait on the op's first DMA: the semaphores are shared by all ops, so an instruction
+  // of this op queued early on another engine could take a token meant for the previous op's last consumer
+  if (afterOp) cb.push(ins('sync', { wait: bit(SEM.barrier) }));
+  cb.push(...op.once);
   const n = op.tiles;
   const nBlocks = op.blockOf(n - 1) + 1;
   const hasConst = op.blockLoads(0, 0).length > 0;
@@ -74,12 +71,10 @@ export function emitTiled(cb: CodeBuilder, op: TiledOp, afterOp: boolean): void 
     const lastOfBlock = i === n - 1 || op.blockOf(i + 1) !== k;
     const blockLoads = firstOfBlock ? op.blockLoads(k, kb) : [];
     if (blockLoads.length > 0)
-      cb.push(
-        ...ch0(bracket(blockLoads, k >= 2 ? bit(SEM.constFree[kb]) : 0, bit(SEM.constFull[kb]))),
-      );
+      cb.push(...bracket(blockLoads, k >= 2 ? bit(SEM.constFree[kb]) : 0, bit(SEM.constFull[kb])));
     const t = op.tile(i, b, kb);
     const freeNext = i + 2 < n;
-    cb.push(...ch0(bracket(t.loads, i >= 2 ? bit(SEM.inFree[b]) : 0, bit(SEM.inFull[b]))));
+    cb.push(...bracket(t.loads, i >= 2 ? bit(SEM.inFree[b]) : 0, bit(SEM.inFull[b])));
     const lastSignal = i === n - 1 ? bit(SEM.barrier) : 0;
     if (t.compute.length === 0) {
       cb.push(

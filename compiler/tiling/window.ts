@@ -34,6 +34,10 @@ export function inputRows(
 ): { inRows: Range; padTop: number; padBottom: number } {
   const first = y.start * s.strideH - s.padT;
   const last = (y.end - 1) * s.strideH - s.padT + s.dilH * (s.kH - 1);
+  // a block entirely inside the top or bottom padding (padding wider than the kernel reaches) reads no row
+  if (last < 0) return { inRows: { start: 0, end: 0 }, padTop: last - first + 1, padBottom: 0 };
+  if (first > s.inH - 1)
+    return { inRows: { start: s.inH, end: s.inH }, padTop: 0, padBottom: last - first + 1 };
   return {
     inRows: { start: Math.max(0, first), end: Math.min(s.inH, last + 1) },
     padTop: Math.max(0, -first),

@@ -151,8 +151,8 @@ const stridesOf = (shape: readonly number[]): number[] => {
   return s;
 };
 
-/** Merges contiguous axes (innermost first) and makes axis 0 a contiguous run of at most 0xffff bytes. */
-function normalise(axes: Axis[]): Axis[] {
+/** Merges contiguous axes (innermost first); axis 0 becomes a contiguous run of at most `limit` bytes. */
+function normalise(axes: Axis[], limit: number): Axis[] {
   const inner = axes.filter((a) => a.size !== 1);
   const out: Axis[] = [];
   for (const a of inner) {
@@ -163,8 +163,8 @@ function normalise(axes: Axis[]): Axis[] {
   }
   if (out.length === 0 || out[0].src !== 1 || out[0].dst !== 1)
     out.unshift({ size: 1, src: 1, dst: 1 });
-  if (out[0].size > MAX_DIM) {
-    const run = rowOf(out[0].size);
+  if (out[0].size > Math.min(MAX_DIM, limit)) {
+    const run = rowOf(out[0].size, limit);
     out.splice(
       0,
       1,
@@ -245,7 +245,7 @@ export function copyOp(cx: EmitCx, op: MoveOp): TiledOp {
   const list: Piece[] = [];
   const copy = (srcBase: number, dstBase: number, axes: Axis[]): void => {
     if (axes.some((a) => a.size === 0)) return;
-    list.push(...pieces(srcBase, dstBase, normalise(axes.reverse()), staging));
+    list.push(...pieces(srcBase, dstBase, normalise(axes.reverse(), staging), staging));
   };
   if (op.what === 'concat') {
     let offset = 0;

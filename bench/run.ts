@@ -84,16 +84,15 @@ async function bench(
   const compileMs = performance.now() - t0;
   const session = new NpuSession(c.program!, { hw });
   const input = session.inputs[0].name;
-  session.run({ [input]: x }); // warm-up (JIT)
+  let last = session.run({ [input]: x }); // warm-up (JIT)
   const times: number[] = [];
-  let last;
   for (let r = 0; r < runs; r++) {
     t0 = performance.now();
     last = session.run({ [input]: x });
     times.push(performance.now() - t0);
   }
   const simMs = median(times);
-  const s = last!.stats;
+  const s = last.stats;
   const ortMs = await timeOrt(model, x, Math.max(5, runs));
   return {
     model: name,

@@ -45,7 +45,8 @@ async function main(): Promise<number> {
     })
     .option('hw', {
       type: 'string',
-      describe: 'hardware preset name or JSON file (default: the preset the program was compiled for)',
+      describe:
+        'hardware preset name or JSON file (default: the preset the program was compiled for)',
     })
     .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' })
     .demandCommand(1, 'give the program file')

@@ -86,7 +86,11 @@ export class Machine {
       [0, 0, 0],
       [0, 0, 0],
     ];
-    this.traffic.dramRead = this.traffic.dramWritten = this.traffic.sramRead = this.traffic.sramWritten = 0;
+    this.traffic.dramRead =
+      this.traffic.dramWritten =
+      this.traffic.sramRead =
+      this.traffic.sramWritten =
+        0;
     this.current = { pc: -1, op: 'halt', node: undefined };
   }
 

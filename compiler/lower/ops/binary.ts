@@ -66,6 +66,11 @@ export const BINARY_RULE: LowerRule = {
         !is8(dtypeOf(cx, cx.node.inputs[0])) || !is8(dtypeOf(cx, cx.node.inputs[3])),
         'operands are not 8-bit',
       ],
+      // codegen reads both operands from the DRAM plan, which holds activations only
+      [
+        [0, 3].some((i) => cx.model.graph.initializers.has(cx.node.inputs[i])),
+        'a constant operand is not supported',
+      ],
       [
         [1, 4, 6].some((i) => qinfoAt(cx, i) === undefined),
         'scales and zero points must be constant per-tensor',

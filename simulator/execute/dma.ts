@@ -21,6 +21,12 @@ export const dmaCfg: Exec<'dma.cfg'> = (m, i) => {
   return NO_WORK;
 };
 
+/** Copies n bytes; short runs by a loop (a subarray per row costs more than the copy itself). */
+function copy(dst: Uint8Array, d: number, src: Uint8Array, s: number, n: number): void {
+  if (n > 64) dst.set(src.subarray(s, s + n), d);
+  else for (let k = 0; k < n; k++) dst[d + k] = src[s + k];
+}
+
 /** Extent in bytes of a strided box: offset of its last element + 1 (0 if empty). */
 const extent = (sizes: readonly number[], strides: readonly number[]): number =>
   sizes.some((s) => s === 0) ? 0 : 1 + sizes.reduce((a, s, d) => a + (s - 1) * strides[d], 0);
@@ -60,9 +66,9 @@ export const dmaLoad: Exec<'dma.load'> = (m, i: InstructionOf<'dma.load'>) => {
         const dst = i.sramAddr + i1 * ss[1] + i2 * ss[2] + i3 * ss[3];
         const src = i.dramAddr + (i1 - lo[1]) * ds[1] + (i2 - lo[2]) * ds[2] + (i3 - lo[3]) * ds[3];
         if (in1) {
-          sram.fill(i.fill, dst, dst + lo[0]);
-          sram.set(dram.subarray(src, src + size[0]), dst + lo[0]);
-          sram.fill(i.fill, dst + lo[0] + size[0], dst + n[0]);
+          if (lo[0] > 0) sram.fill(i.fill, dst, dst + lo[0]);
+          copy(sram, dst + lo[0], dram, src, size[0]);
+          if (n[0] > lo[0] + size[0]) sram.fill(i.fill, dst + lo[0] + size[0], dst + n[0]);
           bursts += burstsOf(m.hw, src, size[0]);
         } else sram.fill(i.fill, dst, dst + n[0]);
         written += n[0];
@@ -93,7 +99,7 @@ export const dmaStore: Exec<'dma.store'> = (m, i) => {
         const src = i.sramAddr + i1 * ss[1] + i2 * ss[2] + i3 * ss[3];
         const dst = i.dramAddr + i1 * ds[1] + i2 * ds[2] + i3 * ds[3];
         // copyWithin-like semantics between two arrays: later rows overwrite earlier ones (program order)
-        dram.set(sram.subarray(src, src + size[0]), dst);
+        copy(dram, dst, sram, src, size[0]);
         bursts += burstsOf(m.hw, dst, size[0]);
         bytes += size[0];
       }

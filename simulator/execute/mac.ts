@@ -1,12 +1,15 @@
 // MAC engine: mac.shape / mac.quant registers, conv and gemm loops over SRAM bytes, the fused requant epilogue.
 import { multiplyByQuantizedMultiplier } from '../../reference/quant/gemmlowp.js';
-import { Q_RANGE, requantFloat, saturate } from '../../reference/quant/requant.js';
+import { Q_RANGE, saturate } from '../../reference/quant/requant.js';
+import { rheFast } from './round-fast.js';
 import type { Machine, MacRegs } from '../machine.js';
 import { readQ } from '../machine.js';
 import { convCycles, gemmCycles } from '../timing.js';
 import { NO_WORK, regsOf, work, type Exec } from './work.js';
+import { convAccumulators, gemmAccumulators } from '../wasm/mac-kernels.js';
 
 type Quant = NonNullable<MacRegs['quant']>;
+const f32 = Math.fround;
 
 export const macShape: Exec<'mac.shape'> = (m, i) => {
   m.mac.shape = regsOf(i);
@@ -36,39 +39,47 @@ const ZERO_QUANT: Quant = {
 };
 
 /**
- * The requantization unit: int32 accumulator of channel c -> output code. It is the reference's formula
- * (requantFloat / multiplyByQuantizedMultiplier), fed from the per-channel tables in SRAM.
+ * The requantization unit over int32 accumulators [channel][count] -> output codes (low bytes) in `dst`, same
+ * layout. Per element it is the reference's formula (requantFloat / multiplyByQuantizedMultiplier), fed from the
+ * per-channel tables in SRAM; the per-channel words are read once per channel.
  */
-function makeEpilogue(m: Machine, q: Quant, channels: number): (acc: number, c: number) => number {
+function requantize(
+  m: Machine,
+  q: Quant,
+  acc: Int32Array,
+  channels: number,
+  count: number,
+  dst: Uint8Array,
+): void {
   const fixed = m.hw.requant === 'fixed';
   if (q.useBias === 1) m.checkSramWords(q.biasAddr, 4 * channels, 'bias table');
   m.checkSramWords(q.requantAddr, (fixed ? 8 : 4) * channels, 'requantization table');
   const [lo, hi] = Q_RANGE[q.outType];
   if (q.act === 'lut') m.checkSram(q.lutAddr, m.hw.lutEntries, 'activation table');
   const { sram } = m;
-  return (acc, c) => {
-    let a = acc;
-    if (q.useBias === 1) a = (a + m.i32(q.biasAddr + 4 * c)) | 0;
-    const r = fixed
-      ? multiplyByQuantizedMultiplier(
-          a,
-          m.i32(q.requantAddr + 8 * c),
-          m.i32(q.requantAddr + 8 * c + 4),
-        )
-      : requantFloat(a, m.f32(q.requantAddr + 4 * c));
-    const v = saturate(r + q.outZp, lo, hi);
-    switch (q.act) {
-      case 'none':
-        return v;
-      case 'relu':
-        return Math.max(v, q.outZp);
-      case 'clip':
-        return Math.min(Math.max(v, q.clipLo), q.clipHi);
-      case 'lut':
-        return readQ(sram, q.outType, q.lutAddr + v - lo);
+  const { outZp, act, clipLo, clipHi, outType, lutAddr } = q;
+  for (let c = 0; c < channels; c++) {
+    const bias = q.useBias === 1 ? m.i32(q.biasAddr + 4 * c) : 0;
+    const mult = fixed ? m.i32(q.requantAddr + 8 * c) : m.f32(q.requantAddr + 4 * c);
+    const shift = fixed ? m.i32(q.requantAddr + 8 * c + 4) : 0;
+    const base = c * count;
+    for (let p = base; p < base + count; p++) {
+      const a = (acc[p] + bias) | 0;
+      // float mode is requantFloat: RHE(fround(fround(acc) * m))
+      const r = fixed ? multiplyByQuantizedMultiplier(a, mult, shift) : rheFast(f32(f32(a) * mult));
+      let v = saturate(r + outZp, lo, hi);
+      if (act === 'relu') v = Math.max(v, outZp);
+      else if (act === 'clip') v = Math.min(Math.max(v, clipLo), clipHi);
+      else if (act === 'lut') v = readQ(sram, outType, lutAddr + v - lo);
+      dst[p] = v & 0xff;
     }
-  };
+  }
 }
+
+const operands = (q: Quant) => ({
+  x: { signed: q.inType === 'int8', zp: q.inZp },
+  w: { signed: q.wType === 'int8', zp: q.wZp },
+});
 
 export const conv: Exec<'conv'> = (m, i) => {
   const s = m.mac.shape;
@@ -92,47 +103,16 @@ export const conv: Exec<'conv'> = (m, i) => {
   const taps = s.kH * s.kW;
   m.checkSram(i.weightAddr, s.outC * Cg * taps, 'conv weights');
   m.checkSram(i.outAddr, (s.outC - 1) * i.outCStride + outH * outW, 'conv output');
-  const epi = makeEpilogue(m, q, s.outC);
-  const { sram } = m;
-  const out = new Int32Array(s.outC * outH * outW); // results land after all reads (no in-place aliasing)
-  const X = q.inType === 'int8' ? m.sramI8 : sram;
-  const W = q.wType === 'int8' ? m.sramI8 : sram;
-  const { inZp, wZp } = q;
-  const { kH, kW, dilH, dilW, inH, inW, strideH, strideW, padT, padL } = s; // locals: hot loop
-  const { inAddr, weightAddr, inCStride } = i;
-  for (let oc = 0; oc < s.outC; oc++) {
-    const g = Math.floor(oc / Kg);
-    for (let oy = 0; oy < outH; oy++) {
-      const iy0 = oy * strideH - padT;
-      for (let ox = 0; ox < outW; ox++) {
-        const ix0 = ox * strideW - padL;
-        let acc = 0;
-        for (let ic = 0; ic < Cg; ic++) {
-          const inBase = inAddr + (g * Cg + ic) * inCStride;
-          const wBase = weightAddr + (oc * Cg + ic) * taps;
-          for (let ky = 0; ky < kH; ky++) {
-            const iy = iy0 + ky * dilH;
-            // a tap in the implicit padding reads inZp: (inZp - inZp) * w adds 0, so it is skipped
-            if (iy < 0 || iy >= inH) continue;
-            const row = inBase + iy * inW;
-            const wRow = wBase + ky * kW;
-            for (let kx = 0; kx < kW; kx++) {
-              const ix = ix0 + kx * dilW;
-              if (ix < 0 || ix >= inW) continue;
-              acc = (acc + (X[row + ix] - inZp) * (W[wRow + kx] - wZp)) | 0;
-            }
-          }
-        }
-        out[(oc * outH + oy) * outW + ox] = epi(acc, oc);
-      }
-    }
-  }
-  for (let oc = 0; oc < s.outC; oc++)
-    for (let p = 0; p < outH * outW; p++)
-      sram[i.outAddr + oc * i.outCStride + p] = out[oc * outH * outW + p] & 0xff;
-  m.traffic.sramRead += s.inC * plane + s.outC * Cg * taps;
-  m.traffic.sramWritten += s.outC * outH * outW;
   const pixels = outH * outW;
+  const { x, w } = operands(q);
+  const geometry = { ...s, inCStride: i.inCStride, outH, outW };
+  const acc = convAccumulators(m.sram, i.inAddr, i.weightAddr, geometry, x, w);
+  const out = new Uint8Array(s.outC * pixels); // results land after all reads (no in-place aliasing)
+  requantize(m, q, acc, s.outC, pixels, out);
+  for (let oc = 0; oc < s.outC; oc++)
+    m.sram.set(out.subarray(oc * pixels, (oc + 1) * pixels), i.outAddr + oc * i.outCStride);
+  m.traffic.sramRead += s.inC * plane + s.outC * Cg * taps;
+  m.traffic.sramWritten += s.outC * pixels;
   const cycles = convCycles(m.hw, { pixels, groups: s.groups, cg: Cg, kg: Kg, taps });
   return work(cycles, s.outC * pixels * Cg * taps);
 };
@@ -143,24 +123,13 @@ export const gemm: Exec<'gemm'> = (m, i) => {
   m.checkSram(i.aAddr, (i.m - 1) * i.aRowStride + i.k, 'gemm A');
   m.checkSram(i.bAddr, i.n * i.k, 'gemm B');
   m.checkSram(i.outAddr, (i.m - 1) * i.outRowStride + i.n, 'gemm output');
-  const epi = makeEpilogue(m, q, i.n);
+  const { x, w } = operands(q);
+  const acc = gemmAccumulators(m.sram, i.aAddr, i.aRowStride, i.bAddr, i, x, w);
+  const out = new Uint8Array(i.m * i.n); // [n][m], like the accumulators
+  requantize(m, q, acc, i.n, i.m, out);
   const { sram } = m;
-  const out = new Int32Array(i.m * i.n);
-  const X = q.inType === 'int8' ? m.sramI8 : sram;
-  const W = q.wType === 'int8' ? m.sramI8 : sram;
-  const { inZp, wZp } = q;
-  const { k, aAddr, bAddr, aRowStride } = i;
   for (let r = 0; r < i.m; r++)
-    for (let j = 0; j < i.n; j++) {
-      let acc = 0;
-      const a = aAddr + r * aRowStride;
-      const b = bAddr + j * k;
-      for (let t = 0; t < k; t++) acc = (acc + (X[a + t] - inZp) * (W[b + t] - wZp)) | 0;
-      out[r * i.n + j] = epi(acc, j);
-    }
-  for (let r = 0; r < i.m; r++)
-    for (let j = 0; j < i.n; j++)
-      sram[i.outAddr + r * i.outRowStride + j] = out[r * i.n + j] & 0xff;
+    for (let j = 0; j < i.n; j++) sram[i.outAddr + r * i.outRowStride + j] = out[j * i.m + r];
   m.traffic.sramRead += i.m * i.k + i.n * i.k;
   m.traffic.sramWritten += i.m * i.n;
   return work(gemmCycles(m.hw, i.m, i.n, i.k), i.m * i.n * i.k);

@@ -1,8 +1,7 @@
 // vec.pool: max, average and global-average pooling of a [c][h][w] tile, rescaled as the reference's pool kernels.
 import { multiplyByQuantizedMultiplier } from '../../reference/quant/gemmlowp.js';
 import { Q_RANGE, saturate } from '../../reference/quant/requant.js';
-import { rhe } from '../../reference/quant/rounding.js';
-import { readQ } from '../machine.js';
+import { rheFast as rhe } from './round-fast.js';
 import { vectorCycles } from '../timing.js';
 import { ZERO_SCALE, ZERO_ZP } from './vector.js';
 import { work, type Exec } from './work.js';
@@ -29,6 +28,11 @@ export const vecPool: Exec<'vec.pool'> = (m, i) => {
     Math.min(Math.max(saturate(q, lo, hi), z.clipLo), z.clipHi);
   const fixed = m.hw.requant === 'fixed';
   const { sram } = m;
+  const X = z.typeA === 'int8' ? m.sramI8 : sram;
+  const isMax = i.kind === 'max';
+  const { scaleA } = s;
+  const { zpA } = z;
+  const { h, w, inAddr } = i; // locals: the decoded instruction is a slow object to read in a hot loop
   const out = new Uint8Array(i.c * outH * outW);
   let reads = 0;
   for (let ch = 0; ch < i.c; ch++)
@@ -41,21 +45,24 @@ export const vecPool: Exec<'vec.pool'> = (m, i) => {
         let count = 0;
         for (let ky = 0; ky < kH; ky++) {
           const iy = oy * sH - pT + ky;
-          if (iy < 0 || iy >= i.h) continue;
+          if (iy < 0 || iy >= h) continue;
           for (let kx = 0; kx < kW; kx++) {
             const ix = ox * sW - pL + kx;
-            if (ix < 0 || ix >= i.w) continue;
-            const x = readQ(sram, z.typeA, i.inAddr + ch * plane + iy * i.w + ix);
-            max = Math.max(max, x);
-            fsum = f32(fsum + f32(s.scaleA * (x - z.zpA)));
-            isum = (isum + x - z.zpA) | 0;
-            rawSum += x;
+            if (ix < 0 || ix >= w) continue;
+            const x = X[inAddr + ch * plane + iy * w + ix];
             count++;
+            if (isMax) {
+              if (x > max) max = x;
+              continue;
+            }
+            fsum = f32(fsum + f32(scaleA * (x - zpA)));
+            isum = (isum + x - zpA) | 0;
+            rawSum += x;
           }
         }
         reads += count;
         let q: number;
-        if (i.kind === 'max') q = count === 0 ? z.zpOut : max;
+        if (isMax) q = count === 0 ? z.zpOut : max;
         else if (gavg) {
           q = fixed
             ? multiplyByQuantizedMultiplier(isum, s.multOut, s.shiftOut) + z.zpOut

@@ -1,7 +1,7 @@
 // Vector engine: vec.scale / vec.zp / vec.movecfg registers, element-wise add and mul, pooling, LUT, move, clamp.
 import { multiplyByQuantizedMultiplier } from '../../reference/quant/gemmlowp.js';
 import { Q_RANGE, saturate } from '../../reference/quant/requant.js';
-import { rhe } from '../../reference/quant/rounding.js';
+import { rheFast as rhe } from './round-fast.js';
 import type { Machine, VecRegs } from '../machine.js';
 import { readQ } from '../machine.js';
 import { vectorCycles } from '../timing.js';
@@ -52,10 +52,6 @@ export const vecMoveCfg: Exec<'vec.movecfg'> = (m, i) => {
   return NO_WORK;
 };
 
-const clampOut = (z: Zp, q: number): number => {
-  const [lo, hi] = Q_RANGE[z.typeOut];
-  return Math.min(Math.max(saturate(q, lo, hi), z.clipLo), z.clipHi);
-};
 
 type Binary = Parameters<Exec<'vec.add'>>[1] | Parameters<Exec<'vec.mul'>>[1];
 
@@ -76,14 +72,19 @@ function binary(m: Machine, i: Binary, f: (da: number, db: number) => number): v
   m.checkSram(i.bAddr, bLen, `${i.op} B`);
   m.checkSram(i.outAddr, i.n, `${i.op} output`);
   const { sram } = m;
-  const out = new Int32Array(i.n);
-  for (let k = 0; k < i.n; k++) {
-    const bi = i.bMode === 'elementwise' ? k : i.bMode === 'scalar' ? 0 : Math.floor(k / i.rowLen);
-    const da = readQ(sram, z.typeA, i.aAddr + k) - z.zpA;
-    const db = readQ(sram, z.typeB, i.bAddr + bi) - z.zpB;
-    out[k] = clampOut(z, f(da, db) + z.zpOut);
+  const A = z.typeA === 'int8' ? m.sramI8 : sram;
+  const B = z.typeB === 'int8' ? m.sramI8 : sram;
+  const [lo, hi] = Q_RANGE[z.typeOut];
+  const { zpA, zpB, zpOut, clipLo, clipHi } = z;
+  const { aAddr, bAddr, rowLen, n } = i;
+  const mode = i.bMode;
+  const out = new Uint8Array(n); // all reads before any write (out may alias A or B)
+  for (let k = 0; k < n; k++) {
+    const bi = mode === 'elementwise' ? k : mode === 'scalar' ? 0 : Math.floor(k / rowLen);
+    const q = saturate(f(A[aAddr + k] - zpA, B[bAddr + bi] - zpB) + zpOut, lo, hi);
+    out[k] = Math.min(Math.max(q, clipLo), clipHi) & 0xff;
   }
-  for (let k = 0; k < i.n; k++) sram[i.outAddr + k] = out[k] & 0xff;
+  sram.set(out, i.outAddr);
   m.traffic.sramRead += i.n + bLen;
   m.traffic.sramWritten += i.n;
 }

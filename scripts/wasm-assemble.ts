@@ -15,8 +15,7 @@ export async function assembleWat(file: string, wat: string): Promise<Uint8Array
   }
 }
 
-const camel = (name: string): string =>
-  name.toUpperCase().replace(/-/g, '_');
+const camel = (name: string): string => name.toUpperCase().replace(/-/g, '_');
 
 /** The generated .wasm.ts text: base64 wrapped at 100 columns. */
 export function wasmModuleSource(name: string, bytes: Uint8Array): string {

@@ -30,7 +30,11 @@ export function convAccumulatorsScalar(
             for (let kx = 0; kx < s.kW; kx++) {
               const ix = ox * s.strideW - s.padL + kx * s.dilW;
               if (ix < 0 || ix >= s.inW) continue;
-              const xv = code(sram, inAddr + (g * Cg + ic) * s.inCStride + iy * s.inW + ix, x.signed);
+              const xv = code(
+                sram,
+                inAddr + (g * Cg + ic) * s.inCStride + iy * s.inW + ix,
+                x.signed,
+              );
               const wv = code(sram, weightAddr + (oc * Cg + ic) * taps + ky * s.kW + kx, w.signed);
               acc = (acc + (xv - x.zp) * (wv - w.zp)) | 0;
             }

@@ -52,7 +52,6 @@ export const vecMoveCfg: Exec<'vec.movecfg'> = (m, i) => {
   return NO_WORK;
 };
 
-
 type Binary = Parameters<Exec<'vec.add'>>[1] | Parameters<Exec<'vec.mul'>>[1];
 
 /** The shared loop of vec.add and vec.mul: B broadcast per bMode; f(a - zpA, b - zpB) is the value before zpOut. */

@@ -37,7 +37,15 @@ interface Kernels {
       zp: number,
     ]
   ): void;
-  dot(patch: number, w: number, acc: number, n: number, kg: number, kp: number, accStride: number): void;
+  dot(
+    patch: number,
+    w: number,
+    acc: number,
+    n: number,
+    kg: number,
+    kp: number,
+    accStride: number,
+  ): void;
 }
 
 /** The part of the WebAssembly JS API used here (lib es2023 has no WebAssembly types; Node 20 has the API). */

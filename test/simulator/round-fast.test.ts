@@ -16,12 +16,31 @@ describe('rheFast', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: -(2 ** 40), max: 2 ** 40 }),
-        fc.constantFrom(0, 0.5, -0.5, 0.49999999999999994, -0.49999999999999994, 0.5000000000000001),
+        fc.constantFrom(
+          0,
+          0.5,
+          -0.5,
+          0.49999999999999994,
+          -0.49999999999999994,
+          0.5000000000000001,
+        ),
         (n, f) => Object.is(rheFast(n + f), rhe(n + f)),
       ),
       { numRuns: 20000 },
     );
-    for (const x of [0.5, -0.5, 1.5, -1.5, 2.5, -2.5, -0, 2 ** 52 + 1, -(2 ** 53), Infinity, -Infinity])
+    for (const x of [
+      0.5,
+      -0.5,
+      1.5,
+      -1.5,
+      2.5,
+      -2.5,
+      -0,
+      2 ** 52 + 1,
+      -(2 ** 53),
+      Infinity,
+      -Infinity,
+    ])
       expect(Object.is(rheFast(x), rhe(x))).toBe(true);
     expect(rheFast(NaN)).toBeNaN();
   });

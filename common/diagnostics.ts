@@ -74,6 +74,7 @@ export const DIAGNOSTICS = {
   },
   simNoHalt: { code: 4007, message: 'the program ends at pc {0} without a halt instruction' },
   simInput: { code: 4008, message: "input '{0}': {1}" },
+  simBadParams: { code: 4009, message: 'pc {0} ({1}): bad parameter block: {2}' },
   // 5xxx: compiler
   npuUnsupportedNodes: {
     code: 5001,
@@ -93,6 +94,13 @@ export const DIAGNOSTICS = {
     code: 5004,
     message: 'the program needs {0} bytes of DRAM but the hardware has {1}',
   },
+  npuDynamicQuantization: {
+    code: 5005,
+    message:
+      "the model is dynamically quantized ({0} DynamicQuantizeLinear node(s), first '{1}'): their scale and zero point are float values computed from each tensor's run-time min/max, but NPU instructions take scales and zero points from compile-time constants and write 8-bit outputs; quantize statically for the NPU (npuq --calib), or rerun with --cpu-fallback to see the host/NPU partition",
+  },
+  // 9xxx: CLI usage (sweeps)
+  sweepSet: { code: 9010, message: '--set {0}: {1}' },
 } as const satisfies Record<string, { code: number; message: string }>;
 
 export type DiagnosticId = keyof typeof DIAGNOSTICS;

@@ -11,13 +11,14 @@ import { loadModel, saveModel } from '../onnx/model-io.js';
 import { loadCalibrationData } from './calibrate/load.js';
 import type { IoType } from './edit/model-editor.js';
 import { quantizeModel, type QuantizeOptions } from './quantize-model.js';
+import { runDynamic } from './dynamic/dynamic-cli.js';
 import { writePlots } from './report/plots.js';
 
 async function main(): Promise<number> {
   const argv = await yargs(hideBin(process.argv))
     .scriptName('npuq')
     .usage(
-      '$0 model.onnx -o model.q.onnx --calib data.npy [options]\n\nQuantizes a float ONNX model to int8 (QDQ).',
+      '$0 model.onnx -o model.q.onnx --calib data.npy [options]\n$0 model.onnx -o model.dq.onnx --dynamic [--per-tensor-weights] [--exclude ...]\n\nQuantizes a float ONNX model to int8 (QDQ), or dynamically (weights int8, activations at run time).',
     )
     .option('out', {
       alias: 'o',
@@ -27,20 +28,23 @@ async function main(): Promise<number> {
     })
     .option('calib', {
       type: 'string',
-      demandOption: true,
-      describe: 'calibration data: .npy (leading dim = sample) or a folder of .npy',
+      describe:
+        'calibration data: .npy (leading dim = sample) or a folder of .npy (required unless --dynamic)',
     })
     .option('method', {
       type: 'string',
       choices: ['minmax', 'entropy', 'percentile', 'mse', 'sqnr'],
-      default: 'minmax',
+      describe: 'range method (default minmax)',
     })
     .option('symmetric', {
       type: 'boolean',
       default: false,
       describe: 'symmetric activation ranges',
     })
-    .option('percentile', { type: 'number', default: 99.99 })
+    .option('percentile', {
+      type: 'number',
+      describe: 'PERCENTILE: share of values kept (default 99.99)',
+    })
     .option('per-tensor-weights', { type: 'boolean', default: false })
     .option('exclude', { type: 'string', describe: 'comma-separated node names kept in float' })
     .option('auto-exclude', {
@@ -61,7 +65,8 @@ async function main(): Promise<number> {
     .option('dynamic', {
       type: 'boolean',
       default: false,
-      describe: 'dynamic quantization (not implemented yet)',
+      describe:
+        'dynamic quantization (onnxruntime quantize_dynamic): int8 weights, activations quantized at run time; no --calib',
     })
     .option('report', { type: 'string', describe: 'quantization and sensitivity report JSON' })
     .option('plots', {
@@ -70,8 +75,7 @@ async function main(): Promise<number> {
     })
     .option('plot-layers', {
       type: 'number',
-      default: 4,
-      describe: 'how many of the most sensitive layers --plots shows',
+      describe: 'how many of the most sensitive layers --plots shows (default 4)',
     })
     .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' })
     .demandCommand(1, 'give the model file')
@@ -79,28 +83,49 @@ async function main(): Promise<number> {
     .help()
     .parse();
 
-  if (argv.dynamic)
-    throw new NpuError('unsupported', ['--dynamic is not implemented yet (issue 5)']);
-
   const file = String(argv._[0]);
+  if (argv.dynamic) {
+    return runDynamic({
+      file,
+      out: argv.out,
+      perTensorWeights: argv['per-tensor-weights'],
+      ...(argv.exclude !== undefined ? { exclude: argv.exclude } : {}),
+      ...(argv.report !== undefined ? { report: argv.report } : {}),
+      others: {
+        calib: argv.calib,
+        method: argv.method,
+        symmetric: argv.symmetric,
+        percentile: argv.percentile,
+        'auto-exclude': argv['auto-exclude'],
+        'input-type': argv['input-type'],
+        'output-type': argv['output-type'],
+        plots: argv.plots,
+        'plot-layers': argv['plot-layers'],
+      },
+    });
+  }
+  if (argv.calib === undefined)
+    throw new NpuError('badArgument', [
+      '--calib is required (or use --dynamic, which needs no calibration data)',
+    ]);
   const model = loadModel(file);
   const calib = loadCalibrationData(argv.calib);
   const options: QuantizeOptions = {
-    method: argv.method as NonNullable<QuantizeOptions['method']>,
+    method: (argv.method ?? 'minmax') as NonNullable<QuantizeOptions['method']>,
     symmetric: argv.symmetric,
-    percentile: argv.percentile,
+    ...(argv.percentile !== undefined ? { percentile: argv.percentile } : {}),
     perTensorWeights: argv['per-tensor-weights'],
     sensitivity: argv.report !== undefined,
     exclude: (argv.exclude ?? '').split(',').filter((s) => s !== ''),
     ...(argv['auto-exclude'] !== undefined ? { autoExclude: argv['auto-exclude'] } : {}),
-    ...(argv.plots !== undefined ? { plots: { layers: argv['plot-layers'] } } : {}),
+    ...(argv.plots !== undefined ? { plots: { layers: argv['plot-layers'] ?? 4 } } : {}),
     ...(argv['input-type'] !== undefined ? { inputType: argv['input-type'] as IoType } : {}),
     ...(argv['output-type'] !== undefined ? { outputType: argv['output-type'] as IoType } : {}),
     onProgress: (done, total) => {
       if (process.stderr.isTTY) process.stderr.write(`\rcalibrating ${done}/${total}`);
     },
   };
-  const plotLayers = argv['plot-layers'];
+  const plotLayers = argv['plot-layers'] ?? 4;
   if (!(Number.isInteger(plotLayers) && plotLayers >= 1))
     throw new NpuError('badArgument', [`--plot-layers ${plotLayers} is not a positive integer`]);
   const { model: q, report, plots } = await quantizeModel(model, calib, options);

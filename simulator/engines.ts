@@ -45,6 +45,9 @@ export const engineNames = (dmaChannels: number): string[] => [
   'vector',
 ];
 
+/** Decoded instructions per program (a program runs many times; decoding is pure), filled as they are fetched. */
+const DECODED = new WeakMap<readonly bigint[], (Instruction | undefined)[]>();
+
 const bitsOf = (mask: number): number[] => {
   const out: number[] = [];
   for (let k = 0; mask >> k !== 0; k++) if (((mask >> k) & 1) === 1) out.push(k);
@@ -103,11 +106,13 @@ export function run(
   const record = (e: Entry, engine: string, start: number, end: number): void =>
     trace?.({ pc: e.pc, op: e.ins.op, engine, node: e.node, start, end, ins: e.ins });
 
+  let decoded = DECODED.get(code);
+  if (decoded === undefined) DECODED.set(code, (decoded = new Array<undefined>(code.length)));
   const fetch = (): Entry => {
     const node = nodes.get(pc);
     let ins: Instruction;
     try {
-      ins = decode(code[pc]);
+      ins = decoded[pc] ??= decode(code[pc]);
     } catch (err) {
       if (!(err instanceof NpuError)) throw err;
       return fail('simIllegalInstruction', [pc, err.message], node === undefined ? {} : { node });

@@ -55,6 +55,12 @@ export class Machine {
   };
   readonly traffic: Traffic = { dramRead: 0, dramWritten: 0, sramRead: 0, sramWritten: 0 };
   current: Current = { pc: -1, op: 'halt', node: undefined };
+  /**
+   * The SRAM bytes any operand has covered since the last reset, [touchedLo, touchedHi): every instruction checks
+   * its operands (checkSram) before it writes, so bytes outside are still zero and reset() need not clear them.
+   */
+  private touchedLo = Infinity;
+  private touchedHi = 0;
 
   constructor(hw: HwConfig, dramBytes: number) {
     this.hw = hw;
@@ -69,10 +75,12 @@ export class Machine {
   /**
    * Back to the power-on state between inferences of one program: registers, semaphores, counters and SRAM zeroed
    * (DRAM keeps its bytes; the caller reloads the image and the inputs). Cheaper than a new machine: the SRAM of
-   * a 128-slice preset is 32 MiB.
+   * a 128-slice preset is 32 MiB, and only the part operands touched is cleared.
    */
   reset(): void {
-    this.sram.fill(0);
+    if (this.touchedHi > this.touchedLo) this.sram.fill(0, this.touchedLo, this.touchedHi);
+    this.touchedLo = Infinity;
+    this.touchedHi = 0;
     this.sems.fill(0);
     for (const d of this.dma) {
       d.dram.fill(0);
@@ -108,6 +116,8 @@ export class Machine {
         'simSramRange',
         `${what}: SRAM bytes ${hexAddr(addr)}..${hexAddr(addr + n - 1)} overflow the ${this.sram.length}-byte SRAM`,
       );
+    if (addr < this.touchedLo) this.touchedLo = addr;
+    if (addr + n > this.touchedHi) this.touchedHi = addr + n;
   }
 
   /** Checks a 4-byte-aligned int32/float32 table of `count` entries of `bytes` each. */

@@ -5,7 +5,7 @@ import { shapeStr, zeros } from '../../../common/tensor.js';
 import { attrInt } from '../../../onnx/graph.js';
 import type { Kernel, KernelContext } from '../../kernel.js';
 import { dequantizeValue, quantizeValue } from '../../quant/lut.js';
-import { Q_RANGE, saturate } from '../../quant/requant.js';
+import { Q_RANGE } from '../../quant/requant.js';
 import { rhe } from '../../quant/rounding.js';
 import {
   attrError,
@@ -136,7 +136,11 @@ const dynamicQuantizeLinear: Kernel = (inputs, ctx) => {
   }
   // onnxruntime (GetQuantizationParameter): scale = max == min ? 1 : (max - min) / 255, all float32
   const scale = mx === mn ? 1 : f32(f32(mx - mn) / 255);
-  const zp = rhe(saturate(f32(0 - f32(mn / scale)), 0, 255));
+  // zp = RHE(std::max(0, std::min(255, -min / scale))): std::min(a, b) is (b < a ? b : a), so a NaN (0 / 0, when
+  // a denormal max underflows the scale to 0) becomes 255 there, as onnxruntime 1.30 gives for x = [1.4e-45]
+  const izp = f32(0 - f32(mn / scale));
+  const hiClamped = izp < 255 ? izp : 255;
+  const zp = rhe(0 < hiClamped ? hiClamped : 0);
   const y = zeros('uint8', x.shape);
   for (let i = 0; i < x.data.length; i++)
     y.data[i] = quantizeValue(x.data[i] as number, scale, zp, 0, 255);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fail } from '../common/diagnostics.js';
 import { fnv1a64, hex } from './bits.js';
-import { HW_PARAMS, type ParamSpec } from './hw-params.js';
+import { ENERGY_PARAMS, HW_PARAMS, type ParamSpec } from './hw-params.js';
 import { DEFAULT_PRESET, PRESETS } from './hw-presets.js';
 import { DRAM_ADDR_BITS, SRAM_ADDR_BITS } from './word.js';
 
@@ -29,12 +29,27 @@ export interface HwConfig {
     readonly burstBytes: number;
     readonly latencyCycles: number;
   };
-  readonly vector: { readonly lanesPerSlice: number };
+  readonly vector: {
+    readonly lanesPerSlice: number;
+    readonly reduceCycles: number;
+    readonly divCycles: number;
+  };
   readonly dma: { readonly engines: number };
   readonly requant: HwRequantMode;
   readonly lutEntries: number;
   readonly instructionMemoryBytes: number;
   readonly semaphores: number;
+  /** Per-event energies and static power (not part of the fingerprint: they change no program). */
+  readonly energy: HwEnergy;
+}
+
+/** The energy table of a config; see ENERGY_PARAMS and docs/hardware-model.md '## Energy'. */
+export interface HwEnergy {
+  readonly macPj: number;
+  readonly sramPjPerByte: number;
+  readonly dramPjPerByte: number;
+  readonly vectorPjPerOp: number;
+  readonly staticW: number;
 }
 
 export { DEFAULT_PRESET, PRESETS };
@@ -81,13 +96,14 @@ function leafPaths(o: Record<string, unknown>, prefix = ''): string[] {
 /** Checks every parameter against HW_PARAMS and the ISA's address widths; throws a one-line hwInvalid NpuError. */
 export function validateHwConfig(c: unknown, where = '<config>'): HwConfig {
   if (!isObject(c)) fail('hwInvalid', ['(root)', 'must be a JSON object'], { file: where });
-  const known = new Set(HW_PARAMS.map((p) => p.path));
+  const params = [...HW_PARAMS, ...ENERGY_PARAMS];
+  const known = new Set(params.map((p) => p.path));
   for (const path of leafPaths(c)) {
     if (known.has(path)) continue;
-    const isGroup = HW_PARAMS.some((p) => p.path.startsWith(`${path}.`));
+    const isGroup = params.some((p) => p.path.startsWith(`${path}.`));
     fail('hwInvalid', [path, isGroup ? 'must be an object' : 'unknown field'], { file: where });
   }
-  for (const p of HW_PARAMS) checkParam(p, getPath(c, p.path), where);
+  for (const p of params) checkParam(p, getPath(c, p.path), where);
   const cfg = c as unknown as HwConfig;
   if (sramBytes(cfg) > 2 ** SRAM_ADDR_BITS) {
     fail(
@@ -180,10 +196,10 @@ function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** Config fields that only label it. */
-const NOT_HARDWARE: ReadonlySet<string> = new Set(['name', 'description']);
+/** Config fields that only label it, and the energy table (it changes no program, so programs keep their config). */
+const NOT_HARDWARE: ReadonlySet<string> = new Set(['name', 'description', 'energy']);
 
-/** FNV-1a 64 of the canonical JSON of every parameter that affects the hardware (not name or description). */
+/** FNV-1a 64 of the canonical JSON of every parameter that affects the programs (not name, description, energy). */
 export function fingerprint(c: HwConfig): bigint {
   const hw = Object.fromEntries(Object.entries(c).filter(([k]) => !NOT_HARDWARE.has(k)));
   return fnv1a64(new TextEncoder().encode(canonicalJson(hw)));

@@ -156,6 +156,24 @@ export const HW_PARAMS: readonly ParamSpec[] = [
     source: 'assumption (ve_* fields in the yml, meaning not published)',
   },
   {
+    path: 'vector.reduceCycles',
+    kind: 'int',
+    min: 0,
+    max: 1000,
+    unit: 'cycles',
+    doc: "Latency of folding a slice's lanes into one value (max or sum tree) at the end of a row reduction pass (vec.softmax, vec.layernorm).",
+    source: 'assumption: a log2(lanes)-deep adder/max tree plus one broadcast cycle (32 lanes: 6)',
+  },
+  {
+    path: 'vector.divCycles',
+    kind: 'int',
+    min: 1,
+    max: 1000,
+    unit: 'cycles',
+    doc: "One integer division in a slice's vector unit (softmax 2^32/sum, LayerNorm mean and factor, each Newton step of i-sqrt).",
+    source: 'assumption: radix-4 iterative divider, 2 quotient bits per cycle for 32 bits',
+  },
+  {
     path: 'dma.engines',
     kind: 'int',
     min: 1,
@@ -194,5 +212,61 @@ export const HW_PARAMS: readonly ParamSpec[] = [
     max: SYNC_MASK_BITS,
     doc: 'Counting semaphores available for engine synchronization (the ISA masks address at most 16).',
     source: 'ours (ISA sync model, docs/isa.md)',
+  },
+];
+
+const HOROWITZ = 'Horowitz, "Computing\'s energy problem", ISSCC 2014 (45 nm, 0.9 V)';
+
+/**
+ * The energy table (docs/hardware-model.md '## Energy'): per-event energies and static power. They do not change
+ * what a program computes or how long it takes, so they are validated like every parameter but are not part of
+ * the fingerprint (a program compiled for a config runs on the same config with other energy numbers).
+ */
+export const ENERGY_PARAMS: readonly ParamSpec[] = [
+  {
+    path: 'energy.macPj',
+    kind: 'number',
+    min: 0,
+    max: 1000,
+    unit: 'pJ',
+    doc: 'Energy of one useful int8 x int8 MAC with its int32 accumulation (idle MACs are clock-gated).',
+    source: `assumption: ${HOROWITZ} 8-bit multiply 0.2 pJ + 32-bit add 0.1 pJ, x 0.3 for 14 nm (assumed scaling)`,
+  },
+  {
+    path: 'energy.sramPjPerByte',
+    kind: 'number',
+    min: 0,
+    max: 1000,
+    unit: 'pJ/byte',
+    doc: 'Energy per byte read from or written to the on-chip SRAM slices (DMA, MAC operand fetch, vector).',
+    source: `assumption: ${HOROWITZ} 64-bit read of an 8-32 KB SRAM 10-20 pJ (~1.75 pJ/B for a 16 KiB bank), x 0.3 for 14 nm`,
+  },
+  {
+    path: 'energy.dramPjPerByte',
+    kind: 'number',
+    min: 0,
+    max: 100000,
+    unit: 'pJ/byte',
+    doc: 'Energy per payload byte moved between DRAM and the chip (array access, I/O and PHY).',
+    source: `assumption: ~5 pJ/bit for LPDDR4X; ${HOROWITZ} gives 1.3-2.6 nJ per 64-bit DDR3 access (an upper bound)`,
+  },
+  {
+    path: 'energy.vectorPjPerOp',
+    kind: 'number',
+    min: 0,
+    max: 1000,
+    unit: 'pJ',
+    doc: 'Energy of one vector lane-cycle (an element operation: add, multiply-and-requantize, table lookup, move).',
+    source: `assumption: ${HOROWITZ} 32-bit multiply 3.1 pJ + add 0.1 pJ, x 0.3 for 14 nm, / 2 (most lane-ops are narrower)`,
+  },
+  {
+    path: 'energy.staticW',
+    kind: 'number',
+    min: 0,
+    max: 10000,
+    unit: 'W',
+    doc: 'Static power of the whole chip (leakage, clock tree, always-on I/O), paid for every cycle of a run.',
+    source:
+      'assumption: a quarter of the 40 W lower TDP setting of the Warboy card (spec: TDP 40-60 W)',
   },
 ];

@@ -71,3 +71,42 @@ export const gemmCycles = (hw: HwConfig, m: number, n: number, k: number): numbe
 /** Vector engine: all slices' lanes work on `elements` element-operations in parallel. */
 export const vectorCycles = (hw: HwConfig, elements: number): number =>
   Math.ceil(elements / (hw.vector.lanesPerSlice * hw.slices));
+
+/**
+ * The row kernels vec.softmax and vec.layernorm (docs/hardware-model.md '### I-BERT row kernels'): whole rows go to
+ * slices (row r to slice r mod slices, in rounds of `slices` rows); a slice streams a row through its lanes once
+ * per pass, ceil(len / lanesPerSlice) cycles, and a reduction pass adds the lane tree's reduceCycles.
+ */
+export const rowPassCycles = (hw: HwConfig, len: number): number =>
+  Math.ceil(len / hw.vector.lanesPerSlice);
+
+/** One softmax row: max pass + reduce, exp-and-sum pass + reduce, one division (2^32 / sum), normalize pass. */
+export const softmaxRowCycles = (hw: HwConfig, len: number): number =>
+  3 * rowPassCycles(hw, len) + 2 * hw.vector.reduceCycles + hw.vector.divCycles;
+
+/**
+ * One LayerNorm row: mean pass + reduce + division; `variancePasses` (the dynamic shift s + 1) variance passes
+ * + reduce; `newtonSteps` i-sqrt Newton steps of one division each; the factor division; the normalize pass.
+ * The fewest passes and steps (s = 0, a zero variance) give the minimum; the simulator charges the row's own.
+ */
+export const layerNormRowCycles = (
+  hw: HwConfig,
+  len: number,
+  variancePasses: number,
+  newtonSteps: number,
+): number =>
+  (2 + variancePasses) * rowPassCycles(hw, len) +
+  (1 + variancePasses) * hw.vector.reduceCycles +
+  (2 + newtonSteps) * hw.vector.divCycles;
+
+/** Rows in rounds over the slices: each round lasts as long as its slowest row. */
+export function rowRoundsCycles(hw: HwConfig, rowCycles: ArrayLike<number>): number {
+  let total = 0;
+  for (let r0 = 0; r0 < rowCycles.length; r0 += hw.slices) {
+    let round = 0;
+    for (let r = r0; r < Math.min(r0 + hw.slices, rowCycles.length); r++)
+      round = Math.max(round, rowCycles[r]);
+    total += round;
+  }
+  return total;
+}

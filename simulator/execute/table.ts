@@ -1,6 +1,7 @@
 // The EXECUTE table: one executor per mnemonic (a missing instruction fails to compile).
 import type { Mnemonic } from '../../isa/instructions.js';
 import { dmaCfg, dmaLoad, dmaStore } from './dma.js';
+import { vecGelu, vecLayerNorm, vecSoftmax } from './ibert.js';
 import { conv, gemm, macQuant, macShape } from './mac.js';
 import { vecPool } from './pool.js';
 import {
@@ -36,6 +37,9 @@ export const EXECUTE = {
   'vec.movecfg': vecMoveCfg,
   'vec.move': vecMove,
   'vec.clamp': vecClamp,
+  'vec.softmax': vecSoftmax,
+  'vec.layernorm': vecLayerNorm,
+  'vec.gelu': vecGelu,
   sync,
   halt,
 } satisfies { [M in Mnemonic]: Exec<M> };

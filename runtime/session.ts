@@ -6,6 +6,7 @@ import type { Tensor } from '../common/tensor.js';
 import { fingerprint, loadHwConfig, type HwConfig } from '../isa/hw-config.js';
 import { PRESETS } from '../isa/hw-presets.js';
 import { readProgram, type IoDescriptor, type Program } from '../isa/program-file.js';
+import { Machine } from '../simulator/machine.js';
 import { simulate, type SimResult } from '../simulator/simulate.js';
 
 export interface LoadOptions {
@@ -47,6 +48,8 @@ export function hardwareFor(program: Program, opts: LoadOptions = {}): HwConfig 
 export class NpuSession {
   readonly program: Program;
   readonly hw: HwConfig;
+  /** One machine for every run: allocated on the first run, reset before each inference. */
+  private machine: Machine | undefined;
 
   constructor(program: Program, opts: LoadOptions = {}) {
     this.program = program;
@@ -79,10 +82,12 @@ export class NpuSession {
    * inferences with the program loaded once. Outputs are dequantized float32 unless `raw`.
    */
   run(inputs: Readonly<Record<string, Tensor>>, opts: RunOptions = {}): SimResult {
+    this.machine ??= new Machine(this.hw, 0);
     return simulate(this.program, inputs, {
       hw: this.hw,
       raw: opts.raw === true,
       trace: opts.trace === true,
+      machine: this.machine,
     });
   }
 }

@@ -80,6 +80,11 @@ async function main(): Promise<number> {
     `cycles ${s.cycles} (${s.latencyUs.toFixed(3)} us at ${s.clockMhz} MHz, ${s.inferences} inference(s)), ` +
       `MAC utilisation ${(100 * s.mac.utilization).toFixed(2)}%, DRAM ${s.dram.bytesRead} B read / ${s.dram.bytesWritten} B written\n`,
   );
+  process.stdout.write(
+    `energy ${s.energy.perInferenceUj.toFixed(3)} uJ per inference (MAC ${s.energy.macUj.toFixed(3)}, SRAM ${s.energy.sramUj.toFixed(3)}, ` +
+      `DRAM ${s.energy.dramUj.toFixed(3)}, vector ${s.energy.vectorUj.toFixed(3)}, static ${s.energy.staticUj.toFixed(3)} uJ in all), ` +
+      `${s.energy.topsPerWatt.toFixed(3)} TOPS/W\n`,
+  );
   const dir = argv['output-dir'];
   if (dir !== undefined) {
     mkdirSync(dir, { recursive: true });
@@ -103,4 +108,6 @@ async function main(): Promise<number> {
   return EXIT.ok;
 }
 
-runCli(main);
+// `npusim sweep model.onnx --set ...` is the hardware design-space sweep (simulator/sweep/cli.ts)
+if (process.argv[2] === 'sweep') await import('./sweep/cli.js');
+else runCli(main);

@@ -4,6 +4,7 @@ import type { Tensor } from '../common/tensor.js';
 import { fingerprint, fingerprintHex, macsPerCycle, type HwConfig } from '../isa/hw-config.js';
 import { hex } from '../isa/bits.js';
 import type { Program } from '../isa/program-file.js';
+import { energyOf, type EnergyStats } from './energy.js';
 import { engineNames, run, type RunResult } from './engines.js';
 import { batchesOf, inputBytes, ioBytes, readOutput, stack } from './io.js';
 import { Machine } from './machine.js';
@@ -15,6 +16,11 @@ export interface SimOptions {
   readonly trace?: boolean;
   /** Outputs as raw integers instead of dequantized float32. */
   readonly raw?: boolean;
+  /**
+   * A machine to run on (reset first), kept by callers that run a program many times (NpuSession): a new machine
+   * allocates the whole SRAM (32 MiB on warboy-2pe). Must be built for the same hw.
+   */
+  readonly machine?: Machine;
 }
 
 export interface EngineStats {
@@ -38,6 +44,8 @@ export interface SimStats {
   readonly dram: { readonly bytesRead: number; readonly bytesWritten: number };
   readonly sram: { readonly bytesRead: number; readonly bytesWritten: number };
   readonly instructions: { readonly total: number; readonly byMnemonic: Record<string, number> };
+  /** From the counts above and hw.energy (simulator/energy.ts). */
+  readonly energy: EnergyStats;
 }
 
 export interface SimResult {
@@ -102,11 +110,13 @@ export function simulate(
   );
   let cycles = 0;
   let macs = 0;
-  const m = new Machine(hw, extent);
+  const reused = options.machine !== undefined && options.machine.hw === hw;
+  const m = reused ? options.machine : new Machine(hw, extent);
   for (let b = 0; b < batches; b++) {
-    if (b > 0) {
+    if (b > 0 || reused) {
       m.reset();
       m.dram.fill(0);
+      m.growDram(extent);
     }
     for (const s of program.dram) m.dram.set(s.data, s.addr);
     for (const d of program.inputs) m.dram.set(inputBytes(d, inputs[d.name], b), d.dramAddr);
@@ -145,6 +155,14 @@ export function simulate(
     dram: { bytesRead: traffic.dramRead, bytesWritten: traffic.dramWritten },
     sram: { bytesRead: traffic.sramRead, bytesWritten: traffic.sramWritten },
     instructions: { total: Object.values(byMnemonic).reduce((a, n) => a + n, 0), byMnemonic },
+    energy: energyOf(hw, {
+      usefulMacs: macs,
+      sramBytes: traffic.sramRead + traffic.sramWritten,
+      dramBytes: traffic.dramRead + traffic.dramWritten,
+      vectorBusyCycles: engineTotals.vector?.busyCycles ?? 0,
+      cycles,
+      inferences: batches,
+    }),
   };
   const outputs = Object.fromEntries(Object.entries(parts).map(([n, ts]) => [n, stack(ts)]));
   if (options.trace !== true) return { outputs, stats };

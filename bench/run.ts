@@ -1,7 +1,9 @@
 // `npm run bench`: the benchmark set through npuc and npusim against onnxruntime-node on the same quantized ONNX,
 // in one run on this machine; prints the table and records it in docs/performance.md.
 
-import { cpus, totalmem } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -35,7 +37,17 @@ interface Row {
   utilisation: number;
   macsPerHostSecond: number;
   dramMB: number;
+  /** npusim with --trace over without (goal: at most 1.5). */
+  traceRatio: number;
+  /** ms per inference of a batch of BATCH inferences in one run (steady rate: about simMs). */
+  batchMsPerInference: number;
+  /** Peak resident memory of a separate npuc process compiling the model file, and the model file's size. */
+  npucPeakMB: number;
+  modelMB: number;
 }
+
+const BATCH = 4;
+const WARMUP_MS = 1000;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -65,6 +77,34 @@ async function timeOrt(model: Model, x: Tensor, runs: number): Promise<number> {
   return median(times);
 }
 
+/** `n` copies of a one-inference input along the leading dimension. */
+function stackBatch(x: Tensor, n: number): Tensor {
+  const data = new Float32Array(n * x.data.length);
+  for (let b = 0; b < n; b++) data.set(x.data as Float32Array, b * x.data.length);
+  return { dtype: 'float32', shape: [n * x.shape[0], ...x.shape.slice(1)], data };
+}
+
+/** Compiles the model file in a fresh process (bench/compile-child.ts) to measure npuc's peak memory alone. */
+function npucPeak(model: Model, hwName: string): { maxRssMB: number; modelMB: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'npu-bench-'));
+  try {
+    const file = join(dir, 'model.onnx');
+    const bytes = encodeModel(model);
+    writeFileSync(file, bytes);
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'bench', 'compile-child.ts'), file, hwName],
+      { encoding: 'utf8' },
+    );
+    return {
+      maxRssMB: (JSON.parse(out) as { maxRssMB: number }).maxRssMB,
+      modelMB: bytes.length / 2 ** 20,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function bench(
   name: string,
   model: Model,
@@ -84,7 +124,11 @@ async function bench(
   const compileMs = performance.now() - t0;
   const session = new NpuSession(c.program!, { hw });
   const input = session.inputs[0].name;
-  let last = session.run({ [input]: x }); // warm-up (JIT)
+  // warm-up until the JIT has settled: at least one run, up to WARMUP_MS or 50 runs (small models need many)
+  let last = session.run({ [input]: x });
+  const w0 = performance.now();
+  for (let r = 0; r < 50 && performance.now() - w0 < WARMUP_MS; r++)
+    last = session.run({ [input]: x });
   const times: number[] = [];
   for (let r = 0; r < runs; r++) {
     t0 = performance.now();
@@ -93,6 +137,17 @@ async function bench(
   }
   const simMs = median(times);
   const s = last.stats;
+  const traced: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    t0 = performance.now();
+    session.run({ [input]: x }, { trace: true });
+    traced.push(performance.now() - t0);
+  }
+  const batch = stackBatch(x, BATCH);
+  t0 = performance.now();
+  session.run({ [input]: batch });
+  const batchMsPerInference = (performance.now() - t0) / BATCH;
+  const peak = npucPeak(model, hwName);
   const ortMs = await timeOrt(model, x, Math.max(5, runs));
   return {
     model: name,
@@ -105,17 +160,22 @@ async function bench(
     utilisation: s.mac.utilization,
     macsPerHostSecond: s.mac.usefulMacs / (simMs / 1000),
     dramMB: (s.dram.bytesRead + s.dram.bytesWritten) / 1e6,
+    traceRatio: median(traced) / simMs,
+    batchMsPerInference,
+    npucPeakMB: peak.maxRssMB,
+    modelMB: peak.modelMB,
   };
 }
 
 function table(rows: Row[], hwName: string): string {
   const head =
-    '| model | GMACs | onnxruntime ms | npusim ms | ratio | npuc ms | simulated cycles | latency us | MAC util. | sim MACs / host s | DRAM MB |\n' +
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+    '| model | GMACs | onnxruntime ms | npusim ms | ratio | trace x | batch-4 ms / inf. | npuc ms | npuc peak MB (bound) | simulated cycles | latency us | MAC util. | sim MACs / host s | DRAM MB |\n' +
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const body = rows.map(
     (r) =>
-      `| ${r.model} | ${r.gmacs.toFixed(3)} | ${r.ortMs.toFixed(1)} | ${r.simMs.toFixed(0)} | ${(r.simMs / r.ortMs).toFixed(1)} | ` +
-      `${r.compileMs.toFixed(0)} | ${r.cycles} | ${r.latencyUs.toFixed(1)} | ${(100 * r.utilisation).toFixed(2)}% | ` +
+      `| ${r.model} | ${r.gmacs.toFixed(3)} | ${r.ortMs.toFixed(1)} | ${r.simMs.toFixed(1)} | ${(r.simMs / r.ortMs).toFixed(2)} | ` +
+      `${r.traceRatio.toFixed(2)} | ${r.batchMsPerInference.toFixed(1)} | ` +
+      `${r.compileMs.toFixed(0)} | ${r.npucPeakMB.toFixed(0)} (${(3 * r.modelMB + 200).toFixed(0)}) | ${r.cycles} | ${r.latencyUs.toFixed(1)} | ${(100 * r.utilisation).toFixed(2)}% | ` +
       `${(r.macsPerHostSecond / 1e9).toFixed(3)} G | ${r.dramMB.toFixed(1)} |`,
   );
   return `Hardware model: ${hwName}. ${head}\n${body.join('\n')}`.replace('. |', '.\n\n|');
@@ -127,7 +187,7 @@ async function main(): Promise<number> {
     .option('hw', { type: 'string', default: 'warboy-2pe' })
     .option('runs', {
       type: 'number',
-      default: 3,
+      default: 5,
       describe: 'timed runs per model (median; after a warm-up)',
     })
     .option('models', {

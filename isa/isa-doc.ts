@@ -139,10 +139,15 @@ be satisfied (every engine blocked or idle) is a deadlock fault naming the pc, t
 ## Requantization modes
 
 The hardware config's \`requant\` selects the arithmetic of every requantizing instruction (\`conv\`, \`gemm\`,
-\`vec.add\`, \`vec.mul\`, \`vec.pool\`): \`float\` follows ONNX Runtime (float32 multiplier, \`fround\` after each float
+\`vec.add\`, \`vec.mul\`, \`vec.pool\`, and the output requantization of \`vec.softmax\`, \`vec.layernorm\` and
+\`vec.gelu\`): \`float\` follows ONNX Runtime (float32 multiplier, \`fround\` after each float
 operation, round half to even), \`fixed\` follows TFLite (int32 multiplier and shift, \`MBQM\` =
 MultiplyByQuantizedMultiplier, round half away from zero). The reference interpreter implements the same two
-modes, and the formulas come from the same sources (quantization-semantics.md: TFLite section 1, ONNX Runtime section 2). \`saturate(q, t)\` clamps
+modes, and the formulas come from the same sources (quantization-semantics.md: TFLite section 1, ONNX Runtime section 2).
+The parameter block of \`vec.softmax\`, \`vec.layernorm\` and \`vec.gelu\` (\`isa/ibert-params.ts\`) stores both
+forms for every output channel (a negate flag, the float32 multiplier, the int32 multiplier and the shift), so
+one block serves either mode and \`requant\` picks the form (\`rq\` in their semantics); their integer kernels
+before that step are the same in both modes. \`saturate(q, t)\` clamps
 to the range of type \`t\` (int8: -128..127, uint8: 0..255); \`wrap32\` is two's-complement int32 wrap-around.
 `;
 

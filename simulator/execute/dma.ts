@@ -1,7 +1,7 @@
 // DMA instructions: dma.cfg, dma.load (4-D strided box with padding fill) and dma.store, and their DRAM/SRAM cost.
 import type { InstructionOf } from '../../isa/instructions.js';
 import type { Machine } from '../machine.js';
-import { burstsOf, dmaCost, slicesTouched } from '../timing.js';
+import { dmaCost, slicesTouched } from '../timing.js';
 import { NO_WORK, type Exec, type Work } from './work.js';
 
 function channelRegs(m: Machine, ch: number): { dram: number[]; sram: number[] } {
@@ -42,6 +42,15 @@ function finish(
   return { cycles: c.latency + Math.max(c.dramCycles, c.sramCycles), macs: 0, dma: c };
 }
 
+/** Bursts of `rows` DRAM runs of `len` bytes starting `stride` apart from `addr` (burstsOf per run, inlined). */
+function rowBursts(burst: number, addr: number, stride: number, rows: number, len: number): number {
+  if (len <= 0) return 0;
+  let n = 0;
+  for (let r = 0, a = addr; r < rows; r++, a += stride)
+    n += Math.floor((a + len - 1) / burst) - Math.floor(a / burst) + 1;
+  return n;
+}
+
 export const dmaLoad: Exec<'dma.load'> = (m, i: InstructionOf<'dma.load'>) => {
   const r = channelRegs(m, i.channel);
   const size = [i.size0, i.size1, i.size2, i.size3];
@@ -55,27 +64,42 @@ export const dmaLoad: Exec<'dma.load'> = (m, i: InstructionOf<'dma.load'>) => {
   m.checkDram(i.dramAddr, dramExt, 'dma.load source');
   const { sram } = m;
   const dram = m.dram;
+  const burst = m.hw.dram.burstBytes;
+  const fill = i.fill;
+  const [s0, s1, s2, s3] = size;
+  const [l0, l1, l2, l3] = lo;
+  const [n0, n1, n2, n3] = n;
+  const [, ss1, ss2, ss3] = ss;
+  const [, ds1, ds2, ds3] = ds;
+  const sBase = i.sramAddr;
+  const dBase = i.dramAddr;
+  // a plane whose rows are contiguous on both sides, with no padding, is one copy
+  const planeCopy = l0 === 0 && n0 === s0 && l1 === 0 && n1 === s1 && ss1 === s0 && ds1 === s0;
   let bursts = 0;
   let written = 0;
-  for (let i3 = 0; i3 < n[3]; i3++) {
-    const in3 = i3 >= lo[3] && i3 < lo[3] + size[3];
-    for (let i2 = 0; i2 < n[2]; i2++) {
-      const in2 = in3 && i2 >= lo[2] && i2 < lo[2] + size[2];
-      for (let i1 = 0; i1 < n[1]; i1++) {
-        const in1 = in2 && i1 >= lo[1] && i1 < lo[1] + size[1];
-        const dst = i.sramAddr + i1 * ss[1] + i2 * ss[2] + i3 * ss[3];
-        const src = i.dramAddr + (i1 - lo[1]) * ds[1] + (i2 - lo[2]) * ds[2] + (i3 - lo[3]) * ds[3];
-        if (in1) {
-          if (lo[0] > 0) sram.fill(i.fill, dst, dst + lo[0]);
-          copy(sram, dst + lo[0], dram, src, size[0]);
-          if (n[0] > lo[0] + size[0]) sram.fill(i.fill, dst + lo[0] + size[0], dst + n[0]);
-          bursts += burstsOf(m.hw, src, size[0]);
-        } else sram.fill(i.fill, dst, dst + n[0]);
-        written += n[0];
+  for (let i3 = 0; i3 < n3; i3++) {
+    const in3 = i3 >= l3 && i3 < l3 + s3;
+    for (let i2 = 0; i2 < n2; i2++) {
+      const in2 = in3 && i2 >= l2 && i2 < l2 + s2;
+      const dPlane = sBase + i2 * ss2 + i3 * ss3;
+      const sPlane = dBase + (i2 - l2) * ds2 + (i3 - l3) * ds3;
+      written += n0 * n1;
+      if (in2) bursts += rowBursts(burst, sPlane, ds1, s1, s0);
+      if (in2 && planeCopy) {
+        copy(sram, dPlane, dram, sPlane, s0 * s1);
+        continue;
+      }
+      for (let i1 = 0; i1 < n1; i1++) {
+        const dst = dPlane + i1 * ss1;
+        if (in2 && i1 >= l1 && i1 < l1 + s1) {
+          if (l0 > 0) sram.fill(fill, dst, dst + l0);
+          copy(sram, dst + l0, dram, sPlane + (i1 - l1) * ds1, s0);
+          if (n0 > l0 + s0) sram.fill(fill, dst + l0 + s0, dst + n0);
+        } else sram.fill(fill, dst, dst + n0);
       }
     }
   }
-  const read = bursts > 0 ? size[0] * size[1] * size[2] * size[3] : 0;
+  const read = bursts > 0 ? s0 * s1 * s2 * s3 : 0;
   m.traffic.dramRead += read;
   m.traffic.sramWritten += written;
   return finish(m, bursts, i.sramAddr, written, sramExt);
@@ -91,18 +115,23 @@ export const dmaStore: Exec<'dma.store'> = (m, i) => {
   m.checkDram(i.dramAddr, extent(size, ds), 'dma.store destination');
   const { sram } = m;
   const dram = m.dram;
+  const burst = m.hw.dram.burstBytes;
+  const [s0, s1, s2, s3] = size;
+  const [, ss1, ss2, ss3] = ss;
+  const [, ds1, ds2, ds3] = ds;
+  // rows contiguous on both sides are one copy per plane (no overlap, so program order is kept)
+  const planeCopy = ss1 === s0 && ds1 === s0;
   let bursts = 0;
-  let bytes = 0;
-  for (let i3 = 0; i3 < size[3]; i3++)
-    for (let i2 = 0; i2 < size[2]; i2++)
-      for (let i1 = 0; i1 < size[1]; i1++) {
-        const src = i.sramAddr + i1 * ss[1] + i2 * ss[2] + i3 * ss[3];
-        const dst = i.dramAddr + i1 * ds[1] + i2 * ds[2] + i3 * ds[3];
-        // copyWithin-like semantics between two arrays: later rows overwrite earlier ones (program order)
-        copy(dram, dst, sram, src, size[0]);
-        bursts += burstsOf(m.hw, dst, size[0]);
-        bytes += size[0];
-      }
+  for (let i3 = 0; i3 < s3; i3++)
+    for (let i2 = 0; i2 < s2; i2++) {
+      const src = i.sramAddr + i2 * ss2 + i3 * ss3;
+      const dst = i.dramAddr + i2 * ds2 + i3 * ds3;
+      bursts += rowBursts(burst, dst, ds1, s1, s0);
+      if (planeCopy) copy(dram, dst, sram, src, s0 * s1);
+      // copyWithin-like semantics between two arrays: later rows overwrite earlier ones (program order)
+      else for (let i1 = 0; i1 < s1; i1++) copy(dram, dst + i1 * ds1, sram, src + i1 * ss1, s0);
+    }
+  const bytes = s0 * s1 * s2 * s3;
   m.traffic.dramWritten += bytes;
   m.traffic.sramRead += bytes;
   return finish(m, bursts, i.sramAddr, bytes, sramExt);

@@ -1,6 +1,8 @@
 // The MAC array's accumulators as plain loops over SRAM bytes: the readable statement of what conv and gemm add
 // up, and the oracle the WebAssembly kernels (simulator/wasm/mac-kernels.ts) are tested against.
-import type { ConvGeometry, Operand } from '../wasm/mac-kernels.js';
+import { multiplyByQuantizedMultiplier } from '../../reference/quant/gemmlowp.js';
+import { requantFloat, saturate } from '../../reference/quant/requant.js';
+import type { ConvGeometry, Epilogue, Operand } from '../wasm/mac-kernels.js';
 
 const code = (sram: Uint8Array, addr: number, signed: boolean): number =>
   signed ? (sram[addr] << 24) >> 24 : sram[addr];
@@ -67,6 +69,32 @@ export function gemmAccumulatorsScalar(
               (code(sram, bAddr + j * k + t, b.signed) - b.zp)) |
           0;
       out[j * m + r] = acc;
+    }
+  return out;
+}
+
+/**
+ * The requantization unit, per element as the reference computes it: bias, requantFloat or
+ * multiplyByQuantizedMultiplier, + outZp, saturate, activation, low byte. [channels][count] in and out.
+ */
+export function requantizeScalar(
+  acc: Int32Array,
+  channels: number,
+  count: number,
+  e: Epilogue,
+): Uint8Array {
+  const out = new Uint8Array(channels * count);
+  for (let c = 0; c < channels; c++)
+    for (let p = c * count; p < (c + 1) * count; p++) {
+      const a = (acc[p] + e.bias[c]) | 0;
+      const r = e.fixed
+        ? multiplyByQuantizedMultiplier(a, e.multI[c], e.shift[c])
+        : requantFloat(a, e.multF[c]);
+      let v = saturate(r + e.outZp, e.lo, e.hi);
+      if (e.act === 'relu') v = Math.max(v, e.outZp);
+      else if (e.act === 'clip') v = Math.min(Math.max(v, e.clipLo), e.clipHi);
+      else if (e.act === 'lut') v = e.lut![v - e.lo];
+      out[p] = v & 0xff;
     }
   return out;
 }

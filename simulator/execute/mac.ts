@@ -1,15 +1,18 @@
 // MAC engine: mac.shape / mac.quant registers, conv and gemm loops over SRAM bytes, the fused requant epilogue.
-import { multiplyByQuantizedMultiplier } from '../../reference/quant/gemmlowp.js';
-import { Q_RANGE, saturate } from '../../reference/quant/requant.js';
-import { rheFast } from './round-fast.js';
+import { Q_RANGE } from '../../reference/quant/requant.js';
 import type { Machine, MacRegs } from '../machine.js';
-import { readQ } from '../machine.js';
 import { convCycles, gemmCycles } from '../timing.js';
 import { NO_WORK, regsOf, work, type Exec } from './work.js';
-import { convAccumulators, gemmAccumulators } from '../wasm/mac-kernels.js';
+import {
+  convAccumulators,
+  gemmAccumulators,
+  requantizeAccumulators,
+  wasmEpilogue,
+  type Epilogue,
+} from '../wasm/mac-kernels.js';
+import { requantizeScalar } from './mac-scalar.js';
 
 type Quant = NonNullable<MacRegs['quant']>;
-const f32 = Math.fround;
 
 export const macShape: Exec<'mac.shape'> = (m, i) => {
   m.mac.shape = regsOf(i);
@@ -39,42 +42,47 @@ const ZERO_QUANT: Quant = {
 };
 
 /**
- * The requantization unit over int32 accumulators [channel][count] -> output codes (low bytes) in `dst`, same
- * layout. Per element it is the reference's formula (requantFloat / multiplyByQuantizedMultiplier), fed from the
- * per-channel tables in SRAM; the per-channel words are read once per channel.
+ * The requantization unit's tables and registers for `channels` output channels, read from SRAM once per
+ * instruction (bias and multiplier words, the activation table).
  */
-function requantize(
-  m: Machine,
-  q: Quant,
-  acc: Int32Array,
-  channels: number,
-  count: number,
-  dst: Uint8Array,
-): void {
+function epilogueOf(m: Machine, q: Quant, channels: number): Epilogue {
   const fixed = m.hw.requant === 'fixed';
   if (q.useBias === 1) m.checkSramWords(q.biasAddr, 4 * channels, 'bias table');
   m.checkSramWords(q.requantAddr, (fixed ? 8 : 4) * channels, 'requantization table');
-  const [lo, hi] = Q_RANGE[q.outType];
   if (q.act === 'lut') m.checkSram(q.lutAddr, m.hw.lutEntries, 'activation table');
-  const { sram } = m;
-  const { outZp, act, clipLo, clipHi, outType, lutAddr } = q;
+  const [lo, hi] = Q_RANGE[q.outType];
+  const bias = new Int32Array(channels);
+  const multF = new Float32Array(channels);
+  const multI = new Int32Array(channels);
+  const shift = new Int32Array(channels);
   for (let c = 0; c < channels; c++) {
-    const bias = q.useBias === 1 ? m.i32(q.biasAddr + 4 * c) : 0;
-    const mult = fixed ? m.i32(q.requantAddr + 8 * c) : m.f32(q.requantAddr + 4 * c);
-    const shift = fixed ? m.i32(q.requantAddr + 8 * c + 4) : 0;
-    const base = c * count;
-    for (let p = base; p < base + count; p++) {
-      const a = (acc[p] + bias) | 0;
-      // float mode is requantFloat: RHE(fround(fround(acc) * m))
-      const r = fixed ? multiplyByQuantizedMultiplier(a, mult, shift) : rheFast(f32(f32(a) * mult));
-      let v = saturate(r + outZp, lo, hi);
-      if (act === 'relu') v = Math.max(v, outZp);
-      else if (act === 'clip') v = Math.min(Math.max(v, clipLo), clipHi);
-      else if (act === 'lut') v = readQ(sram, outType, lutAddr + v - lo);
-      dst[p] = v & 0xff;
-    }
+    if (q.useBias === 1) bias[c] = m.i32(q.biasAddr + 4 * c);
+    if (fixed) {
+      multI[c] = m.i32(q.requantAddr + 8 * c);
+      shift[c] = m.i32(q.requantAddr + 8 * c + 4);
+    } else multF[c] = m.f32(q.requantAddr + 4 * c);
   }
+  return {
+    bias,
+    fixed,
+    multF,
+    multI,
+    shift,
+    outZp: q.outZp,
+    lo,
+    hi,
+    act: q.act,
+    clipLo: q.clipLo,
+    clipHi: q.clipHi,
+    lut: q.act === 'lut' ? m.sram.slice(q.lutAddr, q.lutAddr + m.hw.lutEntries) : undefined,
+  };
 }
+
+/** Output bytes [channels][count] from kernel accumulators: the WebAssembly unit, or the scalar one it mirrors. */
+const requantize = (acc: Int32Array, channels: number, count: number, e: Epilogue): Uint8Array =>
+  wasmEpilogue(e)
+    ? requantizeAccumulators(acc, channels, count, e)
+    : requantizeScalar(acc, channels, count, e);
 
 const operands = (q: Quant) => ({
   x: { signed: q.inType === 'int8', zp: q.inZp },
@@ -106,9 +114,9 @@ export const conv: Exec<'conv'> = (m, i) => {
   const pixels = outH * outW;
   const { x, w } = operands(q);
   const geometry = { ...s, inCStride: i.inCStride, outH, outW };
+  const ep = epilogueOf(m, q, s.outC);
   const acc = convAccumulators(m.sram, i.inAddr, i.weightAddr, geometry, x, w);
-  const out = new Uint8Array(s.outC * pixels); // results land after all reads (no in-place aliasing)
-  requantize(m, q, acc, s.outC, pixels, out);
+  const out = requantize(acc, s.outC, pixels, ep); // written after all reads (no in-place aliasing)
   for (let oc = 0; oc < s.outC; oc++)
     m.sram.set(out.subarray(oc * pixels, (oc + 1) * pixels), i.outAddr + oc * i.outCStride);
   m.traffic.sramRead += s.inC * plane + s.outC * Cg * taps;
@@ -124,9 +132,9 @@ export const gemm: Exec<'gemm'> = (m, i) => {
   m.checkSram(i.bAddr, i.n * i.k, 'gemm B');
   m.checkSram(i.outAddr, (i.m - 1) * i.outRowStride + i.n, 'gemm output');
   const { x, w } = operands(q);
+  const ep = epilogueOf(m, q, i.n);
   const acc = gemmAccumulators(m.sram, i.aAddr, i.aRowStride, i.bAddr, i, x, w);
-  const out = new Uint8Array(i.m * i.n); // [n][m], like the accumulators
-  requantize(m, q, acc, i.n, i.m, out);
+  const out = requantize(acc, i.n, i.m, ep); // [n][m], like the accumulators
   const { sram } = m;
   for (let r = 0; r < i.m; r++)
     for (let j = 0; j < i.n; j++) sram[i.outAddr + r * i.outRowStride + j] = out[j * i.m + r];

@@ -46,6 +46,50 @@ interface Kernels {
     kp: number,
     accStride: number,
   ): void;
+  depthwise(
+    ...args: [
+      inp: number,
+      w: number,
+      acc: number,
+      channels: number,
+      cStride: number,
+      inH: number,
+      inW: number,
+      kH: number,
+      kW: number,
+      sH: number,
+      sW: number,
+      dH: number,
+      dW: number,
+      padT: number,
+      padL: number,
+      outH: number,
+      outW: number,
+      kp: number,
+      signed: number,
+      zp: number,
+    ]
+  ): void;
+  requant(
+    ...args: [
+      acc: number,
+      out: number,
+      channels: number,
+      count: number,
+      bias: number,
+      multF: number,
+      multI: number,
+      shifts: number,
+      fixed: number,
+      outZp: number,
+      lo: number,
+      hi: number,
+      act: number,
+      clipLo: number,
+      clipHi: number,
+      lut: number,
+    ]
+  ): void;
 }
 
 /** The part of the WebAssembly JS API used here (lib es2023 has no WebAssembly types; Node 20 has the API). */
@@ -68,10 +112,10 @@ const PATCH_BYTES = 65536;
 const align16 = (n: number): number => (n + 15) & ~15;
 const lanes = (k: number): number => (k + 7) & ~7;
 
-/** Lays out regions of the given byte sizes from address 0, growing the memory; returns their addresses. */
-function reserve(sizes: readonly number[]): { addrs: number[]; bytes: Uint8Array } {
+/** Lays out regions of the given byte sizes from `base`, growing the memory; returns their addresses. */
+function reserve(sizes: readonly number[], base = 0): { addrs: number[]; bytes: Uint8Array } {
   const addrs: number[] = [];
-  let end = 0;
+  let end = align16(base);
   for (const s of sizes) {
     addrs.push(end);
     end = align16(end + s);
@@ -124,6 +168,7 @@ export function convAccumulators(
   const kp = lanes(k);
   const pixels = g.outH * g.outW;
   const inSpan = (g.inC - 1) * g.inCStride + g.inH * g.inW;
+  if (cg === 1 && kg === 1) return depthwiseAccumulators(sram, inAddr, weightAddr, g, x, w);
   const chunk = Math.max(1, Math.floor(PATCH_BYTES / (2 * kp)));
   const patchRows = Math.min(chunk, pixels);
   const { addrs, bytes } = reserve([
@@ -171,6 +216,54 @@ export function convAccumulators(
   return new Int32Array(memory.buffer, ACC, g.outC * pixels);
 }
 
+/** convAccumulators for one input and one output channel per group: direct, no im2col (taps along x vectorised). */
+function depthwiseAccumulators(
+  sram: Uint8Array,
+  inAddr: number,
+  weightAddr: number,
+  g: ConvGeometry,
+  x: Operand,
+  w: Operand,
+): Int32Array {
+  const taps = g.kH * g.kW;
+  const kp = lanes(taps);
+  const pixels = g.outH * g.outW;
+  const inSpan = (g.inC - 1) * g.inCStride + g.inH * g.inW;
+  const { addrs, bytes } = reserve([
+    inSpan + 16,
+    g.outC * taps,
+    2 * g.outC * kp,
+    4 * g.outC * pixels,
+  ]);
+  const [IN, WRAW, WPK, ACC] = addrs;
+  bytes.set(sram.subarray(inAddr, inAddr + inSpan), IN);
+  bytes.set(sram.subarray(weightAddr, weightAddr + g.outC * taps), WRAW);
+  kernels.packRows(WRAW, WPK, g.outC, taps, kp, taps, w.signed ? 1 : 0, w.zp);
+  kernels.depthwise(
+    IN,
+    WPK,
+    ACC,
+    g.outC,
+    g.inCStride,
+    g.inH,
+    g.inW,
+    g.kH,
+    g.kW,
+    g.strideH,
+    g.strideW,
+    g.dilH,
+    g.dilW,
+    g.padT,
+    g.padL,
+    g.outH,
+    g.outW,
+    kp,
+    x.signed ? 1 : 0,
+    x.zp,
+  );
+  return new Int32Array(memory.buffer, ACC, g.outC * pixels);
+}
+
 /**
  * Accumulators of a GEMM, [n][m] int32 (output channel major, like conv): A is m rows of k codes aRowStride
  * bytes apart, B is n rows of k codes. A view of kernel memory: valid until the next call.
@@ -195,4 +288,81 @@ export function gemmAccumulators(
   kernels.packRows(BRAW, BPK, n, k, kp, k, b.signed ? 1 : 0, b.zp);
   kernels.dot(APK, BPK, ACC, m, n, kp, m);
   return new Int32Array(memory.buffer, ACC, m * n);
+}
+
+/** The requantization unit's per-channel tables and registers (simulator/execute/mac.ts reads them from SRAM). */
+export interface Epilogue {
+  /** Per-channel int32 bias (zeros when the instruction has none). */
+  readonly bias: Int32Array;
+  readonly fixed: boolean;
+  /** float mode: float32 multipliers; fixed mode: (multiplier, shift) pairs. */
+  readonly multF: Float32Array;
+  readonly multI: Int32Array;
+  readonly shift: Int32Array;
+  readonly outZp: number;
+  readonly lo: number;
+  readonly hi: number;
+  readonly act: 'none' | 'relu' | 'clip' | 'lut';
+  readonly clipLo: number;
+  readonly clipHi: number;
+  /** The activation table's bytes (act 'lut'). */
+  readonly lut: Uint8Array | undefined;
+}
+
+const ACTS = { none: 0, relu: 1, clip: 2, lut: 3 } as const;
+
+/** Whether the WebAssembly unit computes this epilogue (the reference refuses fixed-mode shifts below -31). */
+export const wasmEpilogue = (e: Epilogue): boolean => !e.fixed || e.shift.every((s) => s >= -31);
+
+/**
+ * Requantizes accumulators [channels][count] that a kernel of this module returned (still in kernel memory) into
+ * output bytes [channels][count]. A view of kernel memory: valid until the next call.
+ */
+export function requantizeAccumulators(
+  acc: Int32Array,
+  channels: number,
+  count: number,
+  e: Epilogue,
+): Uint8Array {
+  if (acc.buffer !== memory.buffer) throw new Error('requantizeAccumulators: not a kernel result');
+  const accAddr = acc.byteOffset;
+  const n = channels * count;
+  const { addrs, bytes } = reserve(
+    [4 * channels, 4 * channels, 4 * channels, 4 * channels, 256, n],
+    accAddr + 4 * n,
+  );
+  const [BIAS, MULTF, MULTI, SHIFT, LUT, OUT] = addrs;
+  const words = new Int32Array(memory.buffer);
+  words.set(e.bias.subarray(0, channels), BIAS / 4);
+  new Float32Array(memory.buffer).set(e.multF.subarray(0, channels), MULTF / 4);
+  words.set(e.multI.subarray(0, channels), MULTI / 4);
+  words.set(e.shift.subarray(0, channels), SHIFT / 4);
+  if (e.lut !== undefined) bytes.set(e.lut.subarray(0, 256), LUT);
+  kernels.requant(
+    accAddr,
+    OUT,
+    channels,
+    count,
+    BIAS,
+    MULTF,
+    MULTI,
+    SHIFT,
+    e.fixed ? 1 : 0,
+    e.outZp,
+    e.lo,
+    e.hi,
+    ACTS[e.act],
+    e.clipLo,
+    e.clipHi,
+    LUT,
+  );
+  return new Uint8Array(memory.buffer, OUT, n);
+}
+
+/** Copies accumulators into kernel memory (as a kernel would leave them): for tests of requantizeAccumulators. */
+export function stageAccumulators(values: Int32Array): Int32Array {
+  const { addrs } = reserve([4 * values.length]);
+  const acc = new Int32Array(memory.buffer, addrs[0], values.length);
+  acc.set(values);
+  return acc;
 }

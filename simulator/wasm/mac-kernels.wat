@@ -205,4 +205,198 @@
             (br $pix)))
         (local.set $oc (i32.add (local.get $oc) (i32.const 1)))
         (br $ocLoop))))
+;; The requantization unit over acc[c][count] int32 -> out[c][count] bytes, per channel c: bias[c] (int32),
+  ;; then float mode RHE(fround(fround(acc) * multF[c])) or fixed mode MultiplyByQuantizedMultiplier(acc,
+  ;; multI[c], shift[c]); + outZp, saturate to [lo, hi] (NaN to lo), activation (0 none, 1 relu, 2 clip, 3 lut
+  ;; at `lut`), low byte. The same operations as simulator/execute/mac.ts requantizeScalar, in the same order:
+  ;; f32.convert_i32_s, f32.mul and f32.nearest round like fround and rhe; the caller keeps fixed-mode shifts
+  ;; below -31 (which the reference refuses) out of here.
+  (func $srdhm (param $a i32) (param $b i32) (result i32)
+    (if (i32.and (i32.eq (local.get $a) (i32.const 0x80000000)) (i32.eq (local.get $b) (i32.const 0x80000000)))
+      (then (return (i32.const 0x7fffffff))))
+    (i32.wrap_i64
+      (i64.shr_s
+        (i64.add (i64.mul (i64.extend_i32_s (local.get $a)) (i64.extend_i32_s (local.get $b))) (i64.const 0x40000000))
+        (i64.const 31))))
+
+  (func $rdbpot (param $x i32) (param $e i32) (result i32)
+    (local $mask i32) (local $threshold i32)
+    (local.set $mask (i32.sub (i32.shl (i32.const 1) (local.get $e)) (i32.const 1)))
+    (local.set $threshold (i32.add (i32.shr_s (local.get $mask) (i32.const 1)) (i32.lt_s (local.get $x) (i32.const 0))))
+    (i32.add (i32.shr_s (local.get $x) (local.get $e))
+      (i32.gt_s (i32.and (local.get $x) (local.get $mask)) (local.get $threshold))))
+
+  (func $mbqm (param $x i32) (param $m i32) (param $shift i32) (result i32)
+    (local $scaled i32)
+    (local.set $scaled
+      (if (result i32) (i32.gt_s (local.get $shift) (i32.const 0))
+        (then
+          (if (result i32) (i32.ge_s (local.get $shift) (i32.const 32))
+            (then (i32.const 0))
+            (else (i32.mul (local.get $x) (i32.shl (i32.const 1) (local.get $shift))))))
+        (else (local.get $x))))
+    (call $rdbpot (call $srdhm (local.get $scaled) (local.get $m))
+      (if (result i32) (i32.gt_s (local.get $shift) (i32.const 0)) (then (i32.const 0)) (else (i32.sub (i32.const 0) (local.get $shift))))))
+
+  (func (export "requant")
+    (param $acc i32) (param $out i32) (param $channels i32) (param $count i32)
+    (param $bias i32) (param $multF i32) (param $multI i32) (param $shifts i32) (param $fixed i32)
+    (param $outZp i32) (param $lo i32) (param $hi i32) (param $act i32) (param $clipLo i32) (param $clipHi i32)
+    (param $lut i32)
+    (local $c i32) (local $p i32) (local $end i32) (local $b i32) (local $mf f32) (local $mi i32) (local $sh i32)
+    (local $a i32) (local $r f32) (local $v i32) (local $v64 i64)
+    (local.set $c (i32.const 0))
+    (block $chDone
+      (loop $ch
+        (br_if $chDone (i32.ge_u (local.get $c) (local.get $channels)))
+        (local.set $b (i32.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2)))))
+        (local.set $mf (f32.load (i32.add (local.get $multF) (i32.shl (local.get $c) (i32.const 2)))))
+        (local.set $mi (i32.load (i32.add (local.get $multI) (i32.shl (local.get $c) (i32.const 2)))))
+        (local.set $sh (i32.load (i32.add (local.get $shifts) (i32.shl (local.get $c) (i32.const 2)))))
+        (local.set $p (i32.mul (local.get $c) (local.get $count)))
+        (local.set $end (i32.add (local.get $p) (local.get $count)))
+        (block $pDone
+          (loop $px
+            (br_if $pDone (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $a (i32.add (i32.load (i32.add (local.get $acc) (i32.shl (local.get $p) (i32.const 2)))) (local.get $b)))
+            (if (local.get $fixed)
+              (then
+                (local.set $v64 (i64.add (i64.extend_i32_s (call $mbqm (local.get $a) (local.get $mi) (local.get $sh)))
+                  (i64.extend_i32_s (local.get $outZp))))
+                (local.set $v
+                  (if (result i32) (i64.lt_s (local.get $v64) (i64.extend_i32_s (local.get $lo)))
+                    (then (local.get $lo))
+                    (else
+                      (if (result i32) (i64.gt_s (local.get $v64) (i64.extend_i32_s (local.get $hi)))
+                        (then (local.get $hi))
+                        (else (i32.wrap_i64 (local.get $v64))))))))
+              (else
+                (local.set $r (f32.nearest (f32.mul (f32.convert_i32_s (local.get $a)) (local.get $mf))))
+                (local.set $v
+                  (if (result i32) (f32.ne (local.get $r) (local.get $r))
+                    (then (local.get $lo))
+                    (else
+                      (i32.trunc_f32_s
+                        (f32.min
+                          (f32.max (f32.add (local.get $r) (f32.convert_i32_s (local.get $outZp)))
+                            (f32.convert_i32_s (local.get $lo)))
+                          (f32.convert_i32_s (local.get $hi)))))))))
+            (if (i32.eq (local.get $act) (i32.const 1))
+              (then (if (i32.lt_s (local.get $v) (local.get $outZp)) (then (local.set $v (local.get $outZp))))))
+            (if (i32.eq (local.get $act) (i32.const 2))
+              (then
+                (if (i32.lt_s (local.get $v) (local.get $clipLo)) (then (local.set $v (local.get $clipLo))))
+                (if (i32.gt_s (local.get $v) (local.get $clipHi)) (then (local.set $v (local.get $clipHi))))))
+            (if (i32.eq (local.get $act) (i32.const 3))
+              (then (local.set $v (i32.load8_u (i32.add (local.get $lut) (i32.sub (local.get $v) (local.get $lo)))))))
+            (i32.store8 (i32.add (local.get $out) (local.get $p)) (local.get $v))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $px)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $ch))))
+;; Depthwise convolution (one input and one output channel per group): acc[c][oy][ox] = sum over taps of
+  ;; (x - zp) * w[c][tap], w as packed int16 rows of kp lanes (packRows). Rows of 8 output pixels whose taps are all
+  ;; inside the plane (stride and dilation 1 along x) go 8 at a time: i16x8.load8x8 widens 8 codes, and extmul
+  ;; makes exact int32 products; the other pixels go one by one, skipping taps in the implicit padding.
+  (func (export "depthwise")
+    (param $in i32) (param $w i32) (param $acc i32) (param $channels i32) (param $cStride i32)
+    (param $inH i32) (param $inW i32) (param $kH i32) (param $kW i32) (param $sH i32) (param $sW i32)
+    (param $dH i32) (param $dW i32) (param $padT i32) (param $padL i32) (param $outH i32) (param $outW i32)
+    (param $kp i32) (param $signed i32) (param $zp i32)
+    (local $c i32) (local $plane i32) (local $wrow i32) (local $out i32) (local $oy i32) (local $ox i32)
+    (local $iy0 i32) (local $ix0 i32) (local $ky i32) (local $kx i32) (local $iy i32) (local $ix i32)
+    (local $sum i32) (local $a0 v128) (local $a1 v128) (local $v v128) (local $wv v128) (local $zv v128)
+    (local $row i32) (local $wt i32) (local $vec i32)
+    (local.set $zv (i16x8.splat (local.get $zp)))
+    (local.set $vec (i32.and (i32.eq (local.get $sW) (i32.const 1)) (i32.eq (local.get $dW) (i32.const 1))))
+    (local.set $c (i32.const 0))
+    (block $cDone (loop $cLoop
+      (br_if $cDone (i32.ge_u (local.get $c) (local.get $channels)))
+      (local.set $plane (i32.add (local.get $in) (i32.mul (local.get $c) (local.get $cStride))))
+      (local.set $wrow (i32.add (local.get $w) (i32.shl (i32.mul (local.get $c) (local.get $kp)) (i32.const 1))))
+      (local.set $out (i32.add (local.get $acc)
+        (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $outH) (local.get $outW))) (i32.const 2))))
+      (local.set $oy (i32.const 0))
+      (block $yDone (loop $yLoop
+        (br_if $yDone (i32.ge_u (local.get $oy) (local.get $outH)))
+        (local.set $iy0 (i32.sub (i32.mul (local.get $oy) (local.get $sH)) (local.get $padT)))
+        (local.set $ox (i32.const 0))
+        (block $xDone (loop $xLoop
+          (br_if $xDone (i32.ge_u (local.get $ox) (local.get $outW)))
+          (local.set $ix0 (i32.sub (i32.mul (local.get $ox) (local.get $sW)) (local.get $padL)))
+          (if (i32.and (local.get $vec)
+                (i32.and (i32.le_u (i32.add (local.get $ox) (i32.const 8)) (local.get $outW))
+                  (i32.and (i32.ge_s (local.get $ix0) (i32.const 0))
+                    (i32.le_s (i32.add (local.get $ix0) (i32.add (local.get $kW) (i32.const 7))) (local.get $inW)))))
+            (then
+              ;; eight output pixels at once
+              (local.set $a0 (v128.const i32x4 0 0 0 0))
+              (local.set $a1 (v128.const i32x4 0 0 0 0))
+              (local.set $ky (i32.const 0))
+              (block $kyDone (loop $kyLoop
+                (br_if $kyDone (i32.ge_u (local.get $ky) (local.get $kH)))
+                (local.set $iy (i32.add (local.get $iy0) (i32.mul (local.get $ky) (local.get $dH))))
+                (if (i32.lt_u (local.get $iy) (local.get $inH))
+                  (then
+                    (local.set $row (i32.add (i32.add (local.get $plane) (i32.mul (local.get $iy) (local.get $inW))) (local.get $ix0)))
+                    (local.set $kx (i32.const 0))
+                    (block $kxDone (loop $kxLoop
+                      (br_if $kxDone (i32.ge_u (local.get $kx) (local.get $kW)))
+                      (local.set $v (v128.load64_zero (i32.add (local.get $row) (local.get $kx))))
+                      (local.set $v
+                        (i16x8.sub
+                          (if (result v128) (local.get $signed)
+                            (then (i16x8.extend_low_i8x16_s (local.get $v)))
+                            (else (i16x8.extend_low_i8x16_u (local.get $v))))
+                          (local.get $zv)))
+                      (local.set $wv (i16x8.splat (i32.load16_s (i32.add (local.get $wrow)
+                        (i32.shl (i32.add (i32.mul (local.get $ky) (local.get $kW)) (local.get $kx)) (i32.const 1))))))
+                      (local.set $a0 (i32x4.add (local.get $a0) (i32x4.extmul_low_i16x8_s (local.get $v) (local.get $wv))))
+                      (local.set $a1 (i32x4.add (local.get $a1) (i32x4.extmul_high_i16x8_s (local.get $v) (local.get $wv))))
+                      (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                      (br $kxLoop)))))
+                (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+                (br $kyLoop)))
+              (v128.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $oy) (local.get $outW)) (local.get $ox)) (i32.const 2)))
+                (local.get $a0))
+              (v128.store offset=16 (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $oy) (local.get $outW)) (local.get $ox)) (i32.const 2)))
+                (local.get $a1))
+              (local.set $ox (i32.add (local.get $ox) (i32.const 8))))
+            (else
+              ;; one output pixel, taps in the padding skipped
+              (local.set $sum (i32.const 0))
+              (local.set $ky (i32.const 0))
+              (block $kyDone (loop $kyLoop
+                (br_if $kyDone (i32.ge_u (local.get $ky) (local.get $kH)))
+                (local.set $iy (i32.add (local.get $iy0) (i32.mul (local.get $ky) (local.get $dH))))
+                (if (i32.lt_u (local.get $iy) (local.get $inH))
+                  (then
+                    (local.set $row (i32.add (local.get $plane) (i32.mul (local.get $iy) (local.get $inW))))
+                    (local.set $kx (i32.const 0))
+                    (block $kxDone (loop $kxLoop
+                      (br_if $kxDone (i32.ge_u (local.get $kx) (local.get $kW)))
+                      (local.set $ix (i32.add (local.get $ix0) (i32.mul (local.get $kx) (local.get $dW))))
+                      (if (i32.lt_u (local.get $ix) (local.get $inW))
+                        (then
+                          (local.set $wt (i32.load16_s (i32.add (local.get $wrow)
+                            (i32.shl (i32.add (i32.mul (local.get $ky) (local.get $kW)) (local.get $kx)) (i32.const 1)))))
+                          (local.set $sum (i32.add (local.get $sum)
+                            (i32.mul (local.get $wt)
+                              (i32.sub
+                                (if (result i32) (local.get $signed)
+                                  (then (i32.load8_s (i32.add (local.get $row) (local.get $ix))))
+                                  (else (i32.load8_u (i32.add (local.get $row) (local.get $ix)))))
+                                (local.get $zp)))))))
+                      (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                      (br $kxLoop)))))
+                (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+                (br $kyLoop)))
+              (i32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $oy) (local.get $outW)) (local.get $ox)) (i32.const 2)))
+                (local.get $sum))
+              (local.set $ox (i32.add (local.get $ox) (i32.const 1)))))
+          (br $xLoop)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $yLoop)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $cLoop))))
 )

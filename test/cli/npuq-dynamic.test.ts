@@ -1,6 +1,5 @@
 // npuq --dynamic from the command line, its one-line refusals, and what npuc says about a dynamic model.
 
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,19 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../onnx/model-io.js';
 import { runModel } from '../../reference/interpreter.js';
 import { readNpy } from '../../common/npy.js';
+import { ROOT, runCli as run } from '../helpers/cli.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const DIR = join(ROOT, 'test', 'fixtures', 'models');
 const CNN = join(DIR, 'digits-cnn.onnx');
 const dir = mkdtempSync(join(tmpdir(), 'npuq-dynamic-'));
-
-function run(cli: string, args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, cli), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 describe('npuq --dynamic', () => {
   const out = join(dir, 'cnn.dq.onnx');

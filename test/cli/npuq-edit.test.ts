@@ -1,7 +1,6 @@
 // npuq --input-type / --output-type / --plots from the command line: a uint8-in, uint8-out digits CNN that the
 // reference runs on integer images, plots of the most sensitive layers, and one-line errors.
 
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,19 +10,12 @@ import { tensor, toNumbers } from '../../common/tensor.js';
 import { loadModel } from '../../onnx/model-io.js';
 import { runModel } from '../../reference/interpreter.js';
 import type { QuantizeReport } from '../../quantizer/quantize-model.js';
+import { type CliResult, ROOT, runCli } from '../helpers/cli.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const DIR = join(ROOT, 'test', 'fixtures', 'models');
 const dir = mkdtempSync(join(tmpdir(), 'npuq-edit-'));
 
-function run(args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'quantizer/cli.ts'), ...args],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const run = (args: string[]): CliResult => runCli('quantizer/cli.ts', args);
 
 it('--input-type uint8 --output-type uint8 --plots: integer I/O that classifies the test digits, and plots', () => {
   const out = join(dir, 'q.onnx');

@@ -1,6 +1,6 @@
-// npuq from the command line: quantizes the digits CNN, the result runs in the reference; unbuilt flags say so.
+// npuq from the command line: quantizes the digits CNN, the result runs in the reference; --dynamic with --calib
+// is refused.
 
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,19 +8,12 @@ import { expect, it } from 'vitest';
 import { readNpy } from '../../common/npy.js';
 import { loadModel } from '../../onnx/model-io.js';
 import { runModel } from '../../reference/interpreter.js';
+import { type CliResult, ROOT, runCli } from '../helpers/cli.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const DIR = join(ROOT, 'test', 'fixtures', 'models');
 const dir = mkdtempSync(join(tmpdir(), 'npuq-cli-'));
 
-function run(args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'quantizer/cli.ts'), ...args],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const run = (args: string[]): CliResult => runCli('quantizer/cli.ts', args);
 
 it('quantizes the digits CNN with --method percentile --symmetric and writes a report', () => {
   const out = join(dir, 'q.onnx');
@@ -55,7 +48,7 @@ it('quantizes the digits CNN with --method percentile --symmetric and writes a r
   );
 });
 
-it('a flag that is not built yet is one line and writes nothing', () => {
+it('--dynamic with --calib is refused in one line and writes nothing', () => {
   const out = join(dir, 'dyn.onnx');
   const r = run([
     join(DIR, 'digits-cnn.onnx'),

@@ -42,6 +42,9 @@ describe('the ISA table', () => {
       'vec.lut',
       'vec.move',
       'vec.clamp',
+      'vec.softmax',
+      'vec.layernorm',
+      'vec.gelu',
       'sync',
       'halt',
     ]) {

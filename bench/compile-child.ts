@@ -1,0 +1,23 @@
+// Child process of `npm run bench`: compiles one model file as npuc does and prints its time and peak memory.
+import { compile } from '../compiler/pipeline.js';
+import { loadHwConfig } from '../isa/hw-config.js';
+import { loadModel } from '../onnx/model-io.js';
+
+const [file, hwName] = process.argv.slice(2);
+const t0 = performance.now();
+const model = loadModel(file);
+const hw = loadHwConfig(hwName);
+const dim = model.graph.inputs[0].shape?.[0];
+const c = compile(model, {
+  hw,
+  requant: hw.requant,
+  cpuFallback: false,
+  fixedDims: typeof dim === 'string' ? { [dim]: 1 } : {},
+});
+if (c.program === undefined) throw new Error(`${file}: no program`);
+console.log(
+  JSON.stringify({
+    ms: performance.now() - t0,
+    maxRssMB: process.resourceUsage().maxRSS / 1024,
+  }),
+);

@@ -33,6 +33,12 @@ async function main(): Promise<number> {
       default: 'float',
       describe: 'requantization semantics',
     })
+    .option('integer-kernels', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'lower QDQ Softmax / LayerNormalization / Gelu to the I-BERT integer kernels (as the NPU)',
+    })
     .option('output-dir', {
       alias: 'o',
       type: 'string',
@@ -55,7 +61,10 @@ async function main(): Promise<number> {
   }
   for (const [name, path] of named) feeds[name] = readNpy(path);
 
-  const outputs = runModel(model, feeds, { mode: argv.mode as RequantMode });
+  const outputs = runModel(model, feeds, {
+    mode: argv.mode as RequantMode,
+    integerKernels: argv['integer-kernels'],
+  });
   for (const [name, t] of Object.entries(outputs)) {
     process.stdout.write(`${name}: ${t.dtype}${shapeStr(t.shape)} ${formatTensorSummary(t)}\n`);
   }

@@ -17,6 +17,11 @@ export interface RunOptions {
   keepIntermediates?: boolean;
   /** Skip QDQ lowering and run DequantizeLinear → float op → QuantizeLinear literally. */
   literalQdq?: boolean;
+  /**
+   * QDQ lowering turns DQ → Softmax / LayerNormalization / Gelu → Q into the I-BERT integer kernels
+   * (npu.ref:ISoftmax / ILayerNorm / IGelu, integer-only like the NPU) instead of the float-exact ops.
+   */
+  integerKernels?: boolean;
 }
 
 /** A model prepared once (QDQ lowering, topological order) and run many times. */
@@ -29,7 +34,10 @@ export function prepareModel(model: Model, opts: RunOptions = {}): PreparedModel
   try {
     // torch exports hide weights and shapes behind Constant/Cast/Shape subgraphs: fold them first
     const folded = foldConstants(model, KERNELS);
-    const lowered = opts.literalQdq === true ? folded : lowerQdq(folded);
+    const lowered =
+      opts.literalQdq === true
+        ? folded
+        : lowerQdq(folded, { integerKernels: opts.integerKernels === true });
     return { model: lowered, order: topoSort(lowered.graph) };
   } catch (e) {
     if (e instanceof NpuError && model.file !== undefined) e.at({ file: model.file });

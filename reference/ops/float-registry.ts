@@ -15,8 +15,10 @@ import { SHAPE_KERNELS } from './float/shape-ops.js';
 import { SLICING_KERNELS } from './float/slicing.js';
 import { SOFTMAX_KERNELS } from './float/softmax.js';
 
-/** Keys are kernelKey(domain, opType); all of these ops are in the default ONNX domain. */
+/** Keys are kernelKey(domain, opType); all of these ops are in the default ONNX domain except com.microsoft:Gelu. */
 export const FLOAT_KERNELS: Record<string, Kernel> = {
+  // onnxruntime's contrib Gelu is the exact (erf) GELU, the ONNX Gelu's default; npuq writes it below opset 20
+  'com.microsoft:Gelu': ACTIVATION_KERNELS.Gelu,
   ...ELEMENTWISE_KERNELS,
   ...ACTIVATION_KERNELS,
   ...SOFTMAX_KERNELS,

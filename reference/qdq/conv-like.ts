@@ -101,7 +101,9 @@ export function lowerMatMul(cx: LowerCtx, n: Node): Rewrite | undefined {
 const rankOf = (cx: LowerCtx, name: string): number | undefined =>
   cx.ix.const(name)?.shape.length ??
   cx.ix.graph.inputs.find((i) => i.name === name)?.shape?.length ??
-  cx.ix.graph.valueInfo.get(name)?.shape?.length;
+  cx.ix.graph.valueInfo.get(name)?.shape?.length ??
+  // a value that is also a graph output has its shape there, not in value_info
+  cx.ix.graph.outputs.find((o) => o.name === name)?.shape?.length;
 
 /**
  * DQ(a), DQ(b) → MatMul → Add(DQ(bias:int32)) [→ act] → Q with 2-D a and b  ⇒  com.microsoft QGemm(a, b, C = bias):

@@ -3,11 +3,13 @@
 import { NpuError } from '../../common/diagnostics.js';
 import type { Graph, Model, Node } from '../../onnx/graph.js';
 import { defaultOpset } from '../../onnx/graph.js';
+import { kernelKey } from '../kernel.js';
 import { finishDeadCode } from './dead-code.js';
 import { lowerBinary } from './binary.js';
 import { lowerConv, lowerGemm, lowerMatMul } from './conv-like.js';
 import { DATA_MOVEMENT_OPS, lowerDataMovement } from './data-movement.js';
 import { foldWeightQuant } from './fold-weight-quant.js';
+import { INTEGER_KERNEL_LOWERINGS } from './integer-kernels.js';
 import { GraphIndex } from './match.js';
 import { lowerAveragePool, lowerConcat } from './pools.js';
 import { LowerCtx, type Rewrite } from './rewrite.js';
@@ -39,13 +41,23 @@ function tryLower(lower: Lowering, cx: LowerCtx, n: Node): Rewrite | undefined {
   }
 }
 
+export interface LowerQdqOptions {
+  /**
+   * Also lower DQ → Softmax / LayerNormalization / Gelu → Q to the I-BERT integer kernels npu.ref:ISoftmax /
+   * ILayerNorm / IGelu (what the NPU computes) instead of keeping the float-exact op between DQ and Q (what
+   * onnxruntime computes). Off by default.
+   */
+  integerKernels?: boolean;
+}
+
 /**
  * Returns a new model in which constant float weights behind QuantizeLinear are folded to integers and every QDQ
  * group with a known integer equivalent is replaced by it (docs/semantics.md, "## QDQ graphs"). Groups that do not
  * match exactly (a float input not from DQ, a float output with a second consumer, a bias with the wrong scale,
- * Softmax, LayerNormalization, ...) stay DQ → float op → Q. QOperator nodes pass through. The input is not modified.
+ * Softmax, LayerNormalization, Gelu unless `integerKernels`, ...) stay DQ → float op → Q. QOperator nodes pass
+ * through. The input is not modified.
  */
-export function lowerQdq(model: Model): Model {
+export function lowerQdq(model: Model, opts: LowerQdqOptions = {}): Model {
   const opset = defaultOpset(model);
   const src = model.graph;
   const folded = foldWeightQuant(src.nodes, src.initializers, opset);
@@ -62,7 +74,11 @@ export function lowerQdq(model: Model): Model {
   const claimed = new Set<Node>();
   const byAnchor = new Map<Node, Rewrite>();
   for (const n of graph.nodes) {
-    const lower = n.domain === '' && !claimed.has(n) ? LOWERINGS[n.opType] : undefined;
+    const lower = claimed.has(n)
+      ? undefined
+      : ((opts.integerKernels === true
+          ? INTEGER_KERNEL_LOWERINGS[kernelKey(n.domain, n.opType)]
+          : undefined) ?? (n.domain === '' ? LOWERINGS[n.opType] : undefined));
     cx.origin = n.name;
     const r = lower === undefined ? undefined : tryLower(lower, cx, n);
     if (r === undefined || r.remove.some((m) => claimed.has(m))) continue;

@@ -5,7 +5,7 @@ import type { Node } from '../../onnx/graph.js';
 import { activationDq, soleQ } from './match.js';
 import { type LowerCtx, NPU_REF, type Rewrite, tensorAttr } from './rewrite.js';
 
-/** Element-wise float ops whose QDQ group becomes a table (Gelu / Erf patterns are not lowered yet). */
+/** Element-wise float ops whose QDQ group becomes a table (Gelu: only integer-kernel mode lowers it, to IGelu). */
 export const UNARY_LUT_OPS = [
   'Relu',
   'Clip',

@@ -1,6 +1,6 @@
 // The compiler on one screen: the passes in order (docs/compiler.md describes each one and its invariants).
 
-import { NpuError } from '../common/diagnostics.js';
+import { fail, NpuError } from '../common/diagnostics.js';
 import type { Model } from '../onnx/graph.js';
 import { bindIoPass } from './passes/bind-io.js';
 import { buildIrPass } from './passes/build-ir.js';
@@ -51,6 +51,18 @@ export const PIPELINE: readonly Pass[] = [
   emitPass,
 ];
 
+/**
+ * A dynamically quantized model is refused before any pass (as check-support would, later): its other problems,
+ * such as a symbolic batch dimension, are beside the point.
+ */
+function refuseDynamicQuantization(model: Model, options: CompileOptions): void {
+  const dynamic = model.graph.nodes.filter((n) => n.opType === 'DynamicQuantizeLinear');
+  if (dynamic.length > 0 && !options.cpuFallback)
+    fail('npuDynamicQuantization', [dynamic.length, dynamic[0].name], {
+      ...(model.file !== undefined ? { file: model.file } : {}),
+    });
+}
+
 /** Runs `passes` over a fresh state (tests run prefixes of the pipeline). */
 export function runPasses(
   model: Model,
@@ -58,6 +70,7 @@ export function runPasses(
   passes: readonly Pass[] = PIPELINE,
 ): CompileState {
   const state: CompileState = { options, model };
+  refuseDynamicQuantization(model, options);
   for (const p of passes) {
     try {
       p.run(state);

@@ -71,7 +71,15 @@ export interface QuantizeResult {
 
 function checkFloatModel(model: Model): void {
   const q = model.graph.nodes.find((n) =>
-    ['QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul'].includes(n.opType),
+    [
+      'QuantizeLinear',
+      'DequantizeLinear',
+      'QLinearConv',
+      'QLinearMatMul',
+      'DynamicQuantizeLinear',
+      'MatMulInteger',
+      'ConvInteger',
+    ].includes(n.opType),
   );
   if (q !== undefined) {
     fail('unsupported', ['the model is already quantized'], {

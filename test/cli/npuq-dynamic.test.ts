@@ -68,6 +68,10 @@ describe('npuq --dynamic', () => {
     expect(r.err).toContain('NPU5005');
     expect(r.err).toContain('5 DynamicQuantizeLinear');
     expect(existsSync(join(dir, 'p.bin'))).toBe(false);
+    // the dynamic model is refused for what it is, before its symbolic batch dimension is
+    const sym = run('compiler/cli.ts', [out, '-o', join(dir, 'p.bin')]);
+    expect(sym.code).toBe(1);
+    expect(sym.err).toContain('NPU5005');
     const report = join(dir, 'npuc.json');
     const f = run('compiler/cli.ts', [
       out,

@@ -5,6 +5,7 @@ import { NpuError } from '../../common/diagnostics.js';
 import type { Tensor } from '../../common/tensor.js';
 import type { Model, Node } from '../../onnx/graph.js';
 import { quantizeDynamic } from '../../quantizer/dynamic/quantize-dynamic.js';
+import { prepareForQuantization } from '../../quantizer/quantize-model.js';
 import { A, ModelBuilder } from '../helpers/model-builder.js';
 import { convModel, mlpModel, randomFloats } from './dynamic-models.js';
 
@@ -187,5 +188,7 @@ describe('quantizeDynamic layout', () => {
     expect(() => quantizeDynamic(old)).toThrow(/opset 11/);
     const q = quantizeDynamic(mlpModel({ seed: 4, batch: 1, inF: 2, hidden: 2, outF: 2 })).model;
     expect(() => quantizeDynamic(q)).toThrow(/already quantized/);
+    // static quantization refuses a dynamically quantized model too
+    expect(() => prepareForQuantization(q)).toThrow(/already quantized/);
   });
 });

@@ -1,13 +1,14 @@
-// Pass: a clamp (IntClip) and then a table (QLinearLut) after a conv / gemm fold into its epilogue (mac.quant act).
+// Pass: a clamp (IntClip) and then a table (QLinearLut) after a conv / gemm fold into its epilogue (mac.quant act);
+// a clamp after an add / mul folds into its output clip (a residual Add + ReLU is one vector op).
 
 import { Q_RANGE } from '../../reference/quant/requant.js';
-import type { ClampOp, ConvOp, GemmOp, LutOp, NpuGraph, NpuOp } from '../ir.js';
+import type { BinaryOp, ClampOp, ConvOp, GemmOp, LutOp, NpuGraph, NpuOp } from '../ir.js';
 import { useDef } from '../ir.js';
 import type { Pass } from '../state.js';
 import { need } from '../state.js';
 
 /** The single consumer of a conv / gemm output that is an intermediate (not a program output), if any. */
-function soleConsumer(g: NpuGraph, op: ConvOp | GemmOp): NpuOp | undefined {
+function soleConsumer(g: NpuGraph, op: NpuOp): NpuOp | undefined {
   if (g.tensors.get(op.output)?.kind !== 'intermediate') return undefined;
   const users = useDef(g).consumers.get(op.output) ?? [];
   return users.length === 1 && users[0].inputs.length === 1 ? users[0] : undefined;
@@ -35,8 +36,33 @@ function foldLut(op: ConvOp | GemmOp, l: LutOp): void {
   op.epilogue.activation = { act: 'lut', table };
 }
 
+/**
+ * vec.add / vec.mul store min(max(q, clip.lo), clip.hi); a clamp [lo, hi] after it composes to the intersection
+ * when the ranges overlap (disjoint ranges would pin every output to one code: left alone).
+ */
+function clampFolds(op: BinaryOp, c: ClampOp): boolean {
+  return Math.max(op.clip.lo, c.lo) <= Math.min(op.clip.hi, c.hi);
+}
+
+/** The consumer's output replaces the fused op's; the intermediate tensor and the consumer disappear. */
+function absorb(g: NpuGraph, op: NpuOp, next: NpuOp): void {
+  g.tensors.delete(op.output);
+  op.output = next.output;
+  op.nodes.push(...next.nodes);
+  g.ops = g.ops.filter((o) => o !== next);
+}
+
 export function fuseEpilogues(g: NpuGraph): void {
   for (const op of g.ops) {
+    if (op.kind === 'add' || op.kind === 'mul') {
+      for (;;) {
+        const next = soleConsumer(g, op);
+        if (next?.kind !== 'clamp' || !clampFolds(op, next)) break;
+        op.clip = { lo: Math.max(op.clip.lo, next.lo), hi: Math.min(op.clip.hi, next.hi) };
+        absorb(g, op, next);
+      }
+      continue;
+    }
     if (op.kind !== 'conv' && op.kind !== 'gemm') continue;
     for (;;) {
       const next = soleConsumer(g, op);
@@ -46,10 +72,7 @@ export function fuseEpilogues(g: NpuGraph): void {
         foldLut(op, next);
       else break;
       // the fused op now writes the consumer's output tensor; the intermediate disappears
-      g.tensors.delete(op.output);
-      op.output = next.output;
-      op.nodes.push(...next.nodes);
-      g.ops = g.ops.filter((o) => o !== next);
+      absorb(g, op, next);
     }
   }
 }

@@ -5,7 +5,10 @@ import { tensor } from '../../common/tensor.js';
 import { compile } from '../../compiler/pipeline.js';
 import type { ConvOp } from '../../compiler/ir.js';
 import { A } from '../helpers/model-builder.js';
-import { convModel, opts } from './compile-helpers.js';
+import { validateHwConfig } from '../../isa/hw-config.js';
+import { runModel } from '../../reference/interpreter.js';
+import { simulate } from '../../simulator/simulate.js';
+import { convModel, hw, opts } from './compile-helpers.js';
 
 const table = (f: (i: number) => number): ReturnType<typeof tensor> =>
   tensor(
@@ -70,6 +73,81 @@ describe('epilogue fusion', () => {
     const r = compile(b.build(), opts());
     expect(r.graph.ops.map((o) => o.kind)).toEqual(['conv', 'clamp']);
     expect(convOf(r.graph.ops).epilogue.activation.act).toBe('none');
+  });
+});
+
+describe('add / mul output clip', () => {
+  /** Two convs summed by QLinearAdd (a residual), then clamps: y = add(conv(x), conv(x)). */
+  function residual(clamps: [number, number][]): ReturnType<typeof convModel> {
+    const b = convModel(4, 8, 6, 6, -5);
+    b.node('QLinearConv', ['x', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz', 'bias'], ['y2'], {
+      kernel_shape: A.ints([3, 3]),
+      pads: A.ints([1, 1, 1, 1]),
+    })
+      .scalar('as', 'float32', 0.3)
+      .scalar('az', 'int8', 7)
+      .node(
+        'QLinearAdd',
+        ['y', 'ys', 'yz', 'y2', 'ys', 'yz', 'as', 'az'],
+        ['s'],
+        {},
+        'com.microsoft',
+      );
+    let last = 's';
+    clamps.forEach(([lo, hi], k) => {
+      b.node('IntClip', [last], [`c${k}`], { min: A.int(lo), max: A.int(hi) }, 'npu.ref');
+      last = `c${k}`;
+    });
+    b.output(last, 'int8');
+    return b;
+  }
+
+  test("a clamp after an add becomes the add's clip (residual Add + ReLU is one vector op)", () => {
+    const r = compile(residual([[7, 127]]).build(), opts());
+    expect(r.graph.ops.map((o) => o.kind)).toEqual(['conv', 'conv', 'add']);
+    const add = r.graph.ops[2];
+    if (add.kind !== 'add') throw new Error('expected an add');
+    expect(add.clip).toEqual({ lo: 7, hi: 127 });
+    expect(add.output).toBe('c0');
+    expect(r.graph.tensors.has('s')).toBe(false);
+  });
+
+  test.each(['float', 'fixed'] as const)(
+    'the fused add + clip simulates bit-exactly (%s mode)',
+    (mode) => {
+      const m = residual([
+        [-20, 90],
+        [0, 127],
+      ]).build();
+      const target = validateHwConfig({ ...hw('edge'), requant: mode });
+      const r = compile(m, { hw: target, requant: mode, cpuFallback: false });
+      expect(r.graph.ops.map((o) => o.kind)).toEqual(['conv', 'conv', 'add']);
+      const x = tensor(
+        'int8',
+        [1, 4, 6, 6],
+        Array.from({ length: 144 }, (_, i) => ((i * 73) % 256) - 128),
+      );
+      const want = runModel(m, { x }, { mode }).c1;
+      const got = simulate(r.program!, { x }, { hw: target, raw: true }).outputs.c1;
+      expect(Array.from(got.data as Int8Array)).toEqual(Array.from(want.data as Int8Array));
+      // the clip matters: some outputs sit on both bounds
+      expect(Array.from(want.data as Int8Array)).toEqual(expect.arrayContaining([0, 90]));
+    },
+  );
+
+  test('clamps compose to their intersection; a disjoint one stays a clamp', () => {
+    const r = compile(
+      residual([
+        [-20, 90],
+        [0, 127],
+        [100, 120],
+      ]).build(),
+      opts(),
+    );
+    expect(r.graph.ops.map((o) => o.kind)).toEqual(['conv', 'conv', 'add', 'clamp']);
+    const add = r.graph.ops[2];
+    if (add.kind !== 'add') throw new Error('expected an add');
+    expect(add.clip).toEqual({ lo: 0, hi: 90 });
   });
 });
 

@@ -137,6 +137,11 @@ export interface BinaryOp extends OpBase {
     leftShift: number;
   };
   clip: { lo: number; hi: number };
+  /**
+   * A constant operand B (QLinearAdd(bias, x) after a MatMul, a positional embedding): its codes broadcast to the
+   * output's full shape (bMode 'elementwise'), stored in the constant image; `inputs` then holds A only.
+   */
+  constB?: { data: Int8Array | Uint8Array; dtype: Q8; zp: number };
 }
 
 export interface PoolOp extends OpBase {
@@ -187,6 +192,35 @@ export interface ResizeOp extends OpBase {
   factors: number[];
 }
 
+/**
+ * An I-BERT row kernel (vec.softmax / vec.layernorm) over [rows][len] rows, len = the last axis: integer-only
+ * softmax or LayerNorm, bit-exact with reference/ibert/int8-kernels.ts. `params` is the packed parameter block
+ * (isa/ibert-params.ts) of paramsForInt8* in the program's requantization mode.
+ */
+export interface IbertOp extends OpBase {
+  kind: 'ibert';
+  fn: 'softmax' | 'layernorm';
+  rows: number;
+  len: number;
+  params: Uint8Array;
+}
+
+/**
+ * MatMul of two activations (attention's Q·Kᵀ and attn·V), batched: for each of `batch` matrices,
+ * out[m][n] = requant(Σ (a − aZp)(b − bZp)), per-tensor. inputs = [A [batch][m][k], Bᵀ [batch][n][k]] (the lowering
+ * inserts the transpose of B); the requantization table repeats the one multiplier for each of the n columns.
+ */
+export interface MatMulOp extends OpBase {
+  kind: 'matmul';
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  wType: Q8;
+  wZp: number;
+  epilogue: Epilogue;
+}
+
 /** A node that runs on the host through the reference interpreter (cpuFallback). */
 export interface HostOp extends OpBase {
   kind: 'host';
@@ -195,7 +229,18 @@ export interface HostOp extends OpBase {
 }
 
 export type NpuOp =
-  ConvOp | GemmOp | BinaryOp | PoolOp | LutOp | ClampOp | MoveOp | PadOp | ResizeOp | HostOp;
+  | ConvOp
+  | GemmOp
+  | BinaryOp
+  | PoolOp
+  | LutOp
+  | ClampOp
+  | MoveOp
+  | PadOp
+  | ResizeOp
+  | IbertOp
+  | MatMulOp
+  | HostOp;
 
 export type OpKind = NpuOp['kind'];
 

@@ -9,6 +9,7 @@ import { checkSupportPass } from './passes/check-support.js';
 import { emitPass } from './passes/emit.js';
 import { estimatePass } from './passes/estimate.js';
 import { foldConstantsPass } from './passes/fold-constants.js';
+import { foldTransposesPass } from './passes/fold-transposes.js';
 import { fuseEpiloguesPass } from './passes/fuse-epilogues.js';
 import { fuseUnaryRegionsPass } from './passes/fuse-unary-regions.js';
 import { inferStaticShapesPass } from './passes/infer-static-shapes.js';
@@ -35,6 +36,8 @@ export const PIPELINE: readonly Pass[] = [
   checkSupportPass,
   // the lowering table turns each NPU node into NPU ops with their exact quantization parameters
   buildIrPass,
+  // two transposes in a row (torch's Kᵀ, then the matmul's Bᵀ) are one copy
+  foldTransposesPass,
   // uint8 at zero point 128 becomes symmetric int8 where that is exact
   normaliseUint8Pass,
   // clamp and table after a conv / gemm ride in its epilogue (no extra pass over SRAM)

@@ -4,7 +4,8 @@ import { kernelKey } from '../../reference/kernel.js';
 import type { LowerRule } from './context.js';
 import { BINARY_RULE } from './ops/binary.js';
 import { CONV_RULE } from './ops/conv.js';
-import { MATMUL_RULE, QGEMM_RULE } from './ops/gemm.js';
+import { QGEMM_RULE } from './ops/gemm.js';
+import { IGELU_RULE, ILAYERNORM_RULE, ISOFTMAX_RULE } from './ops/ibert.js';
 import { INT_CLIP_RULE, LUT_RULE, QLINEAR_UNARY_RULE } from './ops/lut.js';
 import {
   CONCAT_RULE,
@@ -13,13 +14,14 @@ import {
   TRANSPOSE_RULE,
   VIEW_RULE,
 } from './ops/move.js';
+import { QLINEAR_MATMUL_RULE } from './ops/matmul-act.js';
 import { PAD_RULE, RESIZE_RULE } from './ops/pad-resize.js';
 import { POOL_RULE } from './ops/pool.js';
 
 /** Keyed by kernelKey(domain, opType): 'QLinearConv', 'com.microsoft:QGemm', 'npu.ref:QLinearLut', ... */
 export const LOWER_RULES: Readonly<Record<string, LowerRule>> = {
   QLinearConv: CONV_RULE,
-  QLinearMatMul: MATMUL_RULE,
+  QLinearMatMul: QLINEAR_MATMUL_RULE,
   'com.microsoft:QGemm': QGEMM_RULE,
   'com.microsoft:QLinearAdd': BINARY_RULE,
   'com.microsoft:QLinearMul': BINARY_RULE,
@@ -42,6 +44,10 @@ export const LOWER_RULES: Readonly<Record<string, LowerRule>> = {
   Slice: SLICE_RULE,
   Pad: PAD_RULE,
   Resize: RESIZE_RULE,
+  // the I-BERT integer kernels (QDQ Softmax / LayerNormalization / Gelu, lowered with integerKernels)
+  'npu.ref:ISoftmax': ISOFTMAX_RULE,
+  'npu.ref:ILayerNorm': ILAYERNORM_RULE,
+  'npu.ref:IGelu': IGELU_RULE,
 };
 
 export const ruleOf = (domain: string, opType: string): LowerRule | undefined =>

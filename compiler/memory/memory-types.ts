@@ -3,7 +3,7 @@
 export interface ConstantBlock {
   /** Op id and what the block holds. */
   op: number;
-  what: 'weights' | 'bias' | 'requant' | 'lut';
+  what: 'weights' | 'bias' | 'requant' | 'lut' | 'params' | 'operand';
   offset: number;
   bytes: number;
 }

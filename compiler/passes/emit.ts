@@ -15,6 +15,7 @@ import { EmitCx } from '../codegen/context.js';
 import { convOp } from '../codegen/ops/conv.js';
 import { requantBytes } from '../codegen/ops/epilogue.js';
 import { gemmOp } from '../codegen/ops/gemm.js';
+import { ibertOp, matMulOp } from '../codegen/ops/ibert.js';
 import { copyOp, padOp, resizeOp } from '../codegen/ops/movement.js';
 import { elementwiseOp, poolOp } from '../codegen/ops/vector.js';
 import { emitTiled, SEM, type TiledOp } from '../codegen/schedule.js';
@@ -39,7 +40,11 @@ function constantImage(g: NpuGraph, plan: MemoryPlan): Uint8Array {
       else if (c.what === 'requant') data = requantBytes(op);
       else if (e.activation.act === 'lut') data = bytes(e.activation.table);
       else throw new Error(`codegen: op ${op.id} has no LUT`);
-    } else if (op.kind === 'lut' && c.what === 'lut') data = bytes(op.table);
+    } else if (op.kind === 'matmul' && c.what === 'requant') data = requantBytes(op);
+    else if (op.kind === 'ibert' && c.what === 'params') data = op.params;
+    else if ((op.kind === 'add' || op.kind === 'mul') && c.what === 'operand' && op.constB)
+      data = bytes(op.constB.data);
+    else if (op.kind === 'lut' && c.what === 'lut') data = bytes(op.table);
     else throw new Error(`codegen: unexpected constant '${c.what}' of ${op.kind} op ${op.id}`);
     image.set(data, c.offset);
   }
@@ -72,6 +77,10 @@ function tiledOf(cx: EmitCx, op: NpuOp): TiledOp | undefined {
       return elementwiseOp(cx, op);
     case 'pool':
       return poolOp(cx, op);
+    case 'ibert':
+      return ibertOp(cx, op);
+    case 'matmul':
+      return matMulOp(cx, op);
     case 'pad':
       return padOp(cx, op);
     case 'resize':

@@ -16,6 +16,7 @@ export function macsOf(op: NpuOp): number {
     const q = op.geom;
     return q.batch * q.outC * q.outH * q.outW * (q.inC / q.groups) * q.kH * q.kW;
   }
+  if (op.kind === 'matmul') return op.batch * op.m * op.n * op.k;
   return op.kind === 'gemm' ? op.m * op.n * op.k : 0;
 }
 
@@ -53,7 +54,7 @@ export function estimateLayer(
       bound: op.kind === 'host' ? 'host' : 'free',
     };
   const computeCycles =
-    op.kind === 'conv' || op.kind === 'gemm'
+    op.kind === 'conv' || op.kind === 'gemm' || op.kind === 'matmul'
       ? Math.ceil(macs / macsPerCycle(hw))
       : Math.ceil(vectorOps(g, op) / (hw.slices * hw.vector.lanesPerSlice));
   const bytesPerCycle = (hw.dram.gbps * 1e3) / hw.clockMhz;

@@ -6,7 +6,9 @@ import type { Pass } from '../state.js';
 export const lowerQdqPass: Pass = {
   name: 'lower-qdq',
   run(s) {
-    // the same rewrite the reference interpreter runs, so "QDQ Conv" means the same integer kernel on both sides
-    s.model = lowerQdq(s.model);
+    // the same rewrite the reference interpreter runs, so "QDQ Conv" means the same integer kernel on both sides;
+    // the NPU has no float, so Softmax / LayerNormalization / Gelu groups become the I-BERT integer kernels (the
+    // reference's integerKernels option is the oracle of a compiled transformer)
+    s.model = lowerQdq(s.model, { integerKernels: true });
   },
 };

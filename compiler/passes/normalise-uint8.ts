@@ -21,8 +21,12 @@ const SAME_CODES = (op: NpuOp): boolean =>
   op.kind === 'clamp' ||
   (op.kind === 'pool' && op.pool === 'max');
 
+// the I-BERT parameter blocks and the act × act matmul's B zero point hold the original codes' parameters
 const BLOCKS = (op: NpuOp): boolean =>
-  op.kind === 'host' || (op.kind === 'pool' && op.pool === 'avg');
+  op.kind === 'host' ||
+  op.kind === 'ibert' ||
+  op.kind === 'matmul' ||
+  (op.kind === 'pool' && op.pool === 'avg');
 
 const candidate = (t: TensorValue): boolean => t.dtype === 'uint8' && t.quant?.zp === 128;
 
@@ -97,6 +101,8 @@ function shiftProducer(op: NpuOp): void {
     case 'move':
     case 'resize':
     case 'host':
+    case 'ibert':
+    case 'matmul':
       return;
   }
 }

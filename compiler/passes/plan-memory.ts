@@ -25,6 +25,12 @@ function constantsOf(op: NpuOp): [ConstantBlock['what'], number][] {
     if (e.activation.act === 'lut') out.push(['lut', 256]);
     return out;
   }
+  // the act × act matmul's one multiplier is repeated per column (mac.quant indexes the table by column)
+  if (op.kind === 'matmul')
+    return [['requant', (op.epilogue.requant.mode === 'float' ? 4 : 8) * op.n]];
+  if (op.kind === 'ibert') return [['params', op.params.length]];
+  if ((op.kind === 'add' || op.kind === 'mul') && op.constB !== undefined)
+    return [['operand', op.constB.data.length]];
   return op.kind === 'lut' ? [['lut', 256]] : [];
 }
 

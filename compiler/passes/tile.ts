@@ -6,6 +6,7 @@ import type { NpuOp } from '../ir.js';
 import type { Pass } from '../state.js';
 import { need } from '../state.js';
 import { gemmWorkingSet, tileGemm } from '../tiling/gemm.js';
+import { tileMatMul } from '../tiling/matmul.js';
 import { specOf } from '../tiling/specs.js';
 import type { OpTiling } from '../tiling/tile-types.js';
 import { channelUnit, tileWindow, workingSet } from '../tiling/window.js';
@@ -24,7 +25,9 @@ export const tilePass: Pass = {
       const t =
         spec.kind === 'gemm'
           ? tileGemm(spec.spec, sram, op.id)
-          : tileWindow(spec.spec, sram, op.id);
+          : spec.kind === 'matmul'
+            ? tileMatMul(spec.spec, spec.batch, sram, op.id)
+            : tileWindow(spec.spec, sram, op.id);
       if (t === undefined) {
         const min =
           spec.kind === 'window'

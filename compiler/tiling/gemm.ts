@@ -10,10 +10,12 @@ export interface GemmSpec {
   /** bias and requant bytes per output column, LUT bytes. */
   perColumn: { bias: number; requant: number };
   constOnce: number;
+  /** Several constant blocks even with one column block (the batched matmul: one block of Bᵀ per batch). */
+  batched?: boolean;
 }
 
 function sizes(s: GemmSpec, mB: number, nB: number): RegionSizes {
-  const bufs = nB < s.n ? 2 : 1;
+  const bufs = nB < s.n || s.batched === true ? 2 : 1;
   return {
     input: { bytes: mB * s.k, buffers: 2 },
     weights: { bytes: nB * s.k, buffers: bufs },

@@ -40,7 +40,10 @@ function elementwise(g: NpuGraph, op: NpuOp, constOnce = 0): WindowSpec {
 }
 
 export type Spec =
-  { kind: 'window'; spec: WindowSpec } | { kind: 'gemm'; spec: GemmSpec } | { kind: 'none' };
+  | { kind: 'window'; spec: WindowSpec }
+  | { kind: 'gemm'; spec: GemmSpec }
+  | { kind: 'matmul'; spec: GemmSpec; batch: number }
+  | { kind: 'none' };
 
 export function specOf(g: NpuGraph, op: NpuOp): Spec {
   switch (op.kind) {
@@ -74,6 +77,18 @@ export function specOf(g: NpuGraph, op: NpuOp): Spec {
         },
       };
     }
+    case 'matmul': {
+      // Bᵀ's column block is the 'weights' region; the repeated per-tensor requant entry is per column
+      const perColumn = { bias: 0, requant: requantBytes(op.epilogue.requant.mode) };
+      return {
+        kind: 'matmul',
+        spec: { m: op.m, n: op.n, k: op.k, perColumn, constOnce: 0 },
+        batch: op.batch,
+      };
+    }
+    case 'ibert':
+      // whole rows (the last axis is the tile's width): the parameter block is loaded once like a LUT
+      return { kind: 'window', spec: elementwise(g, op, op.params.length) };
     case 'pool': {
       const q = op.geom;
       return { kind: 'window', spec: { ...q, groups: q.inC, perChannel: NO_CONST, constOnce: 0 } };

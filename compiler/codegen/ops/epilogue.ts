@@ -1,18 +1,18 @@
 // The conv / gemm epilogue in SRAM: bias and requantization tables of a channel block, and the mac.quant config.
 
 import type { Instruction, InstructionOf } from '../../../isa/instructions.js';
-import type { ConvOp, GemmOp, TensorValue } from '../../ir.js';
+import type { ConvOp, GemmOp, MatMulOp, TensorValue } from '../../ir.js';
 import type { OpTiling } from '../../tiling/tile-types.js';
 import { ins } from '../builder.js';
 import { regionAddr, type EmitCx } from '../context.js';
 import { loadBytes } from '../dma.js';
 
 /** Bytes per output channel of the requantization table: float32, or int32 multiplier + int32 shift. */
-export const requantEntryBytes = (op: ConvOp | GemmOp): number =>
+export const requantEntryBytes = (op: ConvOp | GemmOp | MatMulOp): number =>
   op.epilogue.requant.mode === 'float' ? 4 : 8;
 
 /** The requantization table as mac.quant reads it. */
-export function requantBytes(op: ConvOp | GemmOp): Uint8Array {
+export function requantBytes(op: ConvOp | GemmOp | MatMulOp): Uint8Array {
   const rq = op.epilogue.requant;
   if (rq.mode === 'float') return new Uint8Array(Float32Array.from(rq.multiplier).buffer);
   const words = new Int32Array(2 * rq.multiplier.length);
@@ -26,7 +26,7 @@ export function requantBytes(op: ConvOp | GemmOp): Uint8Array {
 /** Loads of the bias and requant entries of channels [c0, c0 + n) into constant buffer kb. */
 export function epilogueLoads(
   cx: EmitCx,
-  op: ConvOp | GemmOp,
+  op: ConvOp | GemmOp | MatMulOp,
   t: OpTiling,
   c0: number,
   n: number,
@@ -43,7 +43,7 @@ export function epilogueLoads(
 
 export function macQuant(
   x: TensorValue,
-  op: ConvOp | GemmOp,
+  op: ConvOp | GemmOp | MatMulOp,
   t: OpTiling,
   kb: number,
 ): InstructionOf<'mac.quant'> {

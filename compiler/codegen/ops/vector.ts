@@ -13,7 +13,7 @@ import type { TiledOp } from '../schedule.js';
 type Box = [number, number, number, number];
 
 /** Load of channels c and rows `rows` of an [N][C][H][W] tensor into a compact [c][rows][W] SRAM tile. */
-function loadRows(
+export function loadRows(
   base: number,
   dims: Box,
   tile: Tile,
@@ -34,7 +34,7 @@ function loadRows(
 }
 
 /** Store of a compact [c][rows][W] output tile. */
-function storeRows(base: number, dims: Box, tile: Tile, sram: number): Instruction[] {
+export function storeRows(base: number, dims: Box, tile: Tile, sram: number): Instruction[] {
   const [, c, h, w] = dims;
   const nr = tile.y.end - tile.y.start;
   return [
@@ -65,7 +65,11 @@ export function elementwiseOp(cx: EmitCx, op: BinaryOp | LutOp | ClampOp): Tiled
     configs.push(ins('vec.zp', { typeA: a.dtype as Q8, typeOut: out.dtype as Q8 }));
   }
   if (op.kind === 'add' || op.kind === 'mul') {
-    const bT = cx.tensor(op.inputs[1]);
+    // a constant B (broadcast to the output's shape) lives in the constant image, not in the DRAM plan
+    const bT = op.constB ?? {
+      dtype: cx.tensor(op.inputs[1]).dtype,
+      zp: cx.tensor(op.inputs[1]).quant?.zp ?? 0,
+    };
     if (op.bMode === 'scalar')
       once.push(...loadBytes(cx.addr(op.inputs[1]), regionAddr(t, 'inputB'), 1));
     configs.push(
@@ -80,7 +84,7 @@ export function elementwiseOp(cx: EmitCx, op: BinaryOp | LutOp | ClampOp): Tiled
         typeB: bT.dtype as Q8,
         typeOut: out.dtype as Q8,
         zpA: a.quant?.zp ?? 0,
-        zpB: bT.quant?.zp ?? 0,
+        zpB: bT.zp,
         zpOut: out.quant?.zp ?? 0,
         clipLo: op.clip.lo,
         clipHi: op.clip.hi,
@@ -100,7 +104,7 @@ export function elementwiseOp(cx: EmitCx, op: BinaryOp | LutOp | ClampOp): Tiled
       let compute: Instruction;
       if (op.kind === 'add' || op.kind === 'mul') {
         const inB = regionAddr(t, 'inputB', b);
-        const bBase = cx.addr(op.inputs[1]);
+        const bBase = op.constB !== undefined ? cx.constAddr(op, 'operand') : cx.addr(op.inputs[1]);
         if (op.bMode === 'elementwise') loads.push(...loadRows(bBase, dims, tile, tile.y, inB));
         if (op.bMode === 'perrow')
           loads.push(...loadBytes(bBase + tile.c.start, inB, tile.c.end - tile.c.start));

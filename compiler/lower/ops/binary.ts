@@ -2,11 +2,13 @@
 
 import { quantizeMultiplier } from '../../../reference/quant/gemmlowp.js';
 import { Q_RANGE } from '../../../reference/quant/requant.js';
+import type { Tensor } from '../../../common/tensor.js';
 import type { BinaryOp, BroadcastMode } from '../../ir.js';
 import {
   type LowerCx,
   type LowerRule,
   base,
+  constOf,
   dtypeOf,
   firstReason,
   is8,
@@ -35,6 +37,30 @@ function bMode(
   if (out.length >= 3 && padded[1] === out[1] && padded.every((d, i) => i === 1 || d === 1))
     return { mode: 'perrow', rowLen: size(out.slice(2)) };
   return undefined;
+}
+
+/** The one constant operand (0 or 3) of a node whose other operand is an activation of the output's shape. */
+function constOperand(cx: LowerCx): 0 | 3 | undefined {
+  const isConst = (i: number): boolean => cx.model.graph.initializers.has(cx.node.inputs[i]);
+  if (isConst(0) === isConst(3)) return undefined;
+  return isConst(0) ? 0 : 3;
+}
+
+/** A constant's codes broadcast (numpy rules) to `out`; undefined if they do not broadcast. */
+function broadcastTo(t: Tensor, out: number[]): Int8Array | Uint8Array | undefined {
+  const s = [...new Array<number>(Math.max(0, out.length - t.shape.length)).fill(1), ...t.shape];
+  if (s.length !== out.length || s.some((d, i) => d !== 1 && d !== out[i])) return undefined;
+  const src = t.data as Int8Array | Uint8Array;
+  const dst = src instanceof Int8Array ? new Int8Array(size(out)) : new Uint8Array(size(out));
+  const strides = s.map((_, i) => (s[i] === 1 ? 0 : size(s.slice(i + 1))));
+  const idx = new Array<number>(out.length).fill(0);
+  for (let k = 0; k < dst.length; k++) {
+    let from = 0;
+    for (let i = 0; i < out.length; i++) from += idx[i] * strides[i];
+    dst[k] = src[from];
+    for (let i = out.length - 1; i >= 0 && ++idx[i] === out[i]; i--) idx[i] = 0;
+  }
+  return dst;
 }
 
 /** A and B in the order the hardware wants (full-shaped A first; both ops commute). */
@@ -66,17 +92,23 @@ export const BINARY_RULE: LowerRule = {
         !is8(dtypeOf(cx, cx.node.inputs[0])) || !is8(dtypeOf(cx, cx.node.inputs[3])),
         'operands are not 8-bit',
       ],
-      // codegen reads both operands from the DRAM plan, which holds activations only
+      // a constant operand (a bias after a MatMul, a positional embedding) is broadcast into the constant image
       [
-        [0, 3].some((i) => cx.model.graph.initializers.has(cx.node.inputs[i])),
-        'a constant operand is not supported',
+        [0, 3].every((i) => cx.model.graph.initializers.has(cx.node.inputs[i])),
+        'both operands are constant',
+      ],
+      [
+        constOperand(cx) !== undefined &&
+          (!same(shapeOf(cx, cx.node.inputs[3 - constOperand(cx)!]), outShape(cx)) ||
+            broadcastTo(constOf(cx, constOperand(cx)!)!, outShape(cx)) === undefined),
+        'a constant operand must broadcast to the other operand, of the output shape',
       ],
       [
         [1, 4, 6].some((i) => qinfoAt(cx, i) === undefined),
         'scales and zero points must be constant per-tensor',
       ],
       [
-        operands(cx) === undefined,
+        constOperand(cx) === undefined && operands(cx) === undefined,
         'broadcast pattern not supported (element-wise, scalar or per-channel only)',
       ],
       [
@@ -87,7 +119,12 @@ export const BINARY_RULE: LowerRule = {
   },
   lower(cx) {
     const isAdd = cx.node.opType === 'QLinearAdd';
-    const { swap, mode } = operands(cx)!;
+    const ci = constOperand(cx);
+    // a constant operand is B, stored at the output's full shape (both ops commute)
+    const { swap, mode } =
+      ci === undefined
+        ? operands(cx)!
+        : { swap: ci === 0, mode: { mode: 'elementwise' as const, rowLen: 0 } };
     let [a, b] = [qinfoAt(cx, 1)!, qinfoAt(cx, 4)!];
     let [ia, ib] = [cx.node.inputs[0], cx.node.inputs[3]];
     const c = qinfoAt(cx, 6)!;
@@ -95,7 +132,7 @@ export const BINARY_RULE: LowerRule = {
       [ia, a],
       [ib, b],
       [cx.node.outputs[0], c],
-    ];
+    ].filter(([t]) => !cx.model.graph.initializers.has(t as string)) as [string, typeof a][];
     if (swap) [a, b, ia, ib] = [b, a, ib, ia];
     const outType = (dtypeOf(cx, cx.node.outputs[0]) ?? 'int8') as 'int8' | 'uint8';
     // float mode: the scale arithmetic is folded so the hardware's remaining float ops multiply or divide by 1 exactly
@@ -131,9 +168,18 @@ export const BINARY_RULE: LowerRule = {
       const q = quantizeMultiplier((a.scale * b.scale) / c.scale);
       Object.assign(fixed, { multOut: q.multiplier, shiftOut: q.shift });
     }
+    const constB =
+      ci === undefined
+        ? undefined
+        : {
+            data: broadcastTo(constOf(cx, ci)!, outShape(cx))!,
+            dtype: dtypeOf(cx, ib) as 'int8' | 'uint8',
+            zp: b.zp,
+          };
     const op: BinaryOp = {
       kind: isAdd ? 'add' : 'mul',
-      ...base(cx, [ia, ib]),
+      ...base(cx, ci === undefined ? [ia, ib] : [ia]),
+      ...(constB !== undefined ? { constB } : {}),
       bMode: mode.mode,
       rowLen: mode.rowLen,
       scale,

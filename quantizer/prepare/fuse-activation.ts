@@ -1,4 +1,5 @@
-// Finds Conv / Gemm followed by Relu or Clip, which quantize as one op: the activation's range is the conv output's.
+// Finds Conv / Gemm / MatMul / Add followed by Relu or Clip, which quantize as one op: the activation's range is the
+// producer output's (a residual Add + ReLU then needs no requantizing table: npuc folds the clamp into vec.add).
 
 import { defaultOpset, type Graph, type Model, type Node } from '../../onnx/graph.js';
 import { consumersOf, floatConst, isGraphOutput, producersOf } from './graph-edit.js';
@@ -13,7 +14,7 @@ export interface FusedActivation {
   high: number;
 }
 
-const PRODUCERS = new Set(['Conv', 'Gemm', 'ConvTranspose', 'MatMul']);
+const PRODUCERS = new Set(['Conv', 'Gemm', 'ConvTranspose', 'MatMul', 'Add']);
 
 /** Clip bounds from attributes (opset < 11) or constant inputs; undefined when a bound is not constant. */
 function clipBounds(g: Graph, n: Node, opset: number): [number, number] | undefined {

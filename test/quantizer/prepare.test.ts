@@ -111,7 +111,7 @@ describe('PRelu and activations', () => {
     expect(maxDiff(a, b)).toBe(0);
   });
 
-  it('finds Conv + Relu and Gemm + Clip(0, 6) pairs, not an activation after Add', () => {
+  it('finds Conv + Relu, Add + Relu and Gemm + Clip(0, 6) pairs, not an activation after Mul', () => {
     const m = new ModelBuilder({ opset: 13 })
       .input('x', 'float32', [1, 2, 3, 3])
       .initializer('w', rand([2, 2, 1, 1]))
@@ -123,7 +123,9 @@ describe('PRelu and activations', () => {
       .node('Relu', ['c'], ['r'])
       .node('Add', ['r', 'x'], ['s'])
       .node('Relu', ['s'], ['r2'])
-      .node('Reshape', ['r2', 'shape'], ['f'])
+      .node('Mul', ['r2', 'x'], ['p'])
+      .node('Relu', ['p'], ['r3'])
+      .node('Reshape', ['r3', 'shape'], ['f'])
       .node('Gemm', ['f', 'wf'], ['g'])
       .node('Clip', ['g', 'lo', 'hi'], ['y'])
       .output('y', 'float32')
@@ -136,6 +138,7 @@ describe('PRelu and activations', () => {
     ]);
     expect(pairs).toEqual([
       ['Conv', 'Relu', 0, Infinity],
+      ['Add', 'Relu', 0, Infinity],
       ['Gemm', 'Clip', 0, 6],
     ]);
   });

@@ -363,6 +363,10 @@ export const SHAPE_RULES: Record<string, Rule> = {
     return [same(c, 0, table?.type === 'tensor' ? table.value.dtype : undefined)];
   },
   'npu.ref:IntClip': (c) => [same(c)],
+  // the I-BERT int8 kernels of the integer-kernel lowering: input's dtype and shape
+  'npu.ref:ISoftmax': (c) => [same(c)],
+  'npu.ref:ILayerNorm': (c) => [same(c)],
+  'npu.ref:IGelu': (c) => [same(c)],
   'com.microsoft:QLinearLeakyRelu': (c) => [same(c)],
   'com.microsoft:QLinearGlobalAveragePool': (c) => [
     { dtype: c.dtype(0), shape: globalPool(c.shape(0), attrInt(c.node, 'channels_last', 0) !== 0) },

@@ -11,6 +11,9 @@ import { prepareModel, runPrepared } from '../reference/interpreter.js';
 import { collectStats } from '../quantizer/calibrate/collect.js';
 import { CALIBRATION_METHODS } from '../quantizer/calibrate/ranges.js';
 import { prepareForQuantization, quantizeWithStats } from '../quantizer/quantize-model.js';
+import { compile } from '../compiler/pipeline.js';
+import { loadHwConfig } from '../isa/hw-config.js';
+import { NpuSession } from '../runtime/session.js';
 import { type AccuracyInput, type MethodSpec, methodLabel, runOrt } from './accuracy.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'models');
@@ -26,6 +29,9 @@ export interface TransformerRow extends MethodSpec {
   /** Logits identical in the float-exact reference and onnxruntime, of `logits`. */
   logitsEqual: number;
   logits: number;
+  /** Top-1 of npuc -> npusim on warboy-2pe (float requantization), and logits identical to the integer-only reference. */
+  npu: number;
+  npuEqual: number;
 }
 
 export interface TransformerResult {
@@ -58,6 +64,20 @@ function refRun(
   return Object.values(runPrepared(prepared, { [inputName]: x }, { mode }))[0];
 }
 
+/** The quantized model through npuc (warboy-2pe, no host fallback) and npusim, all images as one batch. */
+function runNpu(q: Model, inputName: string, x: Tensor): Tensor {
+  const hw = loadHwConfig('warboy-2pe');
+  const dim = q.graph.inputs[0].shape?.[0];
+  const c = compile(q, {
+    hw,
+    requant: hw.requant,
+    cpuFallback: false,
+    fixedDims: typeof dim === 'string' ? { [dim]: 1 } : {},
+  });
+  const session = new NpuSession(c.program!, { hw });
+  return Object.values(session.run({ [inputName]: x }).outputs)[0];
+}
+
 /** One calibration, then every method: onnxruntime, the float-exact reference and the integer-only reference. */
 export async function measureTransformerAccuracy(
   input: AccuracyInput,
@@ -77,14 +97,20 @@ export async function measureTransformerAccuracy(
     const ortOut = await runOrt(q, x, true);
     let equal = 0;
     for (let i = 0; i < ref.data.length; i++) if (ref.data[i] === ortOut.data[i]) equal++;
+    const integer = refRun(q, inputName, x, true, 'float');
+    const npuOut = runNpu(q, inputName, x);
+    let npuEqual = 0;
+    for (let i = 0; i < integer.data.length; i++) if (integer.data[i] === npuOut.data[i]) npuEqual++;
     rows.push({
       ...m,
       onnxruntime: top1(ortOut, labels),
       reference: top1(ref, labels),
-      integer: top1(refRun(q, inputName, x, true, 'float'), labels),
+      integer: top1(integer, labels),
       integerFixed: top1(refRun(q, inputName, x, true, 'fixed'), labels),
       logitsEqual: equal,
       logits: ref.data.length,
+      npu: top1(npuOut, labels),
+      npuEqual,
     });
   }
   return {
@@ -110,19 +136,19 @@ export function formatTransformerAccuracy(r: TransformerResult): string {
   return [
     `Model ${r.label}: ${r.testSamples} held-out test images, ${r.calibSamples} calibration images.`,
     '',
-    '| Model | FP | INT8 host-fallback GELU/Softmax/LayerNorm (onnxruntime) | INT8 integer-only (method) | ratio | Δ vs FP |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| Model | FP | INT8 host-fallback GELU/Softmax/LayerNorm (onnxruntime) | INT8 integer-only (method) | INT8 on the NPU (npuc → npusim) | ratio | Δ vs FP |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     best === undefined
-      ? `| ${r.label} | ${pct(r.float)} | n/a | n/a | n/a | n/a |`
-      : `| ${r.label} | ${pct(r.float)} | ${pct(best.onnxruntime)} | ${pct(best.integer)} (${methodLabel(best)}) | ${pct(best.integer / r.float)} | ${pp(best.integer - r.float)} |`,
+      ? `| ${r.label} | ${pct(r.float)} | n/a | n/a | n/a | n/a | n/a |`
+      : `| ${r.label} | ${pct(r.float)} | ${pct(best.onnxruntime)} | ${pct(best.integer)} (${methodLabel(best)}) | ${pct(best.npu)} | ${pct(best.integer / r.float)} | ${pp(best.integer - r.float)} |`,
     '',
     `Per method (FP top-1 ${cell(r.float)}, onnxruntime):`,
     '',
-    '| CalibrationMethod | method | host fallback, onnxruntime | host fallback, reference | integer-only, reference | integer-only, reference fixed-point | Δ integer-only vs FP | logits equal, reference vs onnxruntime |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| CalibrationMethod | method | host fallback, onnxruntime | host fallback, reference | integer-only, reference | integer-only, reference fixed-point | NPU, npuc → npusim | Δ integer-only vs FP | logits equal, reference vs onnxruntime | logits equal, NPU vs integer-only reference |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.rows.map(
       (row) =>
-        `| ${row.name} | ${methodLabel(row)} | ${cell(row.onnxruntime)} | ${cell(row.reference)} | ${cell(row.integer)} | ${cell(row.integerFixed)} | ${pp(row.integer - r.float)} | ${row.logitsEqual}/${row.logits} |`,
+        `| ${row.name} | ${methodLabel(row)} | ${cell(row.onnxruntime)} | ${cell(row.reference)} | ${cell(row.integer)} | ${cell(row.integerFixed)} | ${cell(row.npu)} | ${pp(row.integer - r.float)} | ${row.logitsEqual}/${row.logits} | ${row.npuEqual}/${row.logits} |`,
     ),
   ].join('\n');
 }

@@ -100,7 +100,8 @@ export async function measureTransformerAccuracy(
     const integer = refRun(q, inputName, x, true, 'float');
     const npuOut = runNpu(q, inputName, x);
     let npuEqual = 0;
-    for (let i = 0; i < integer.data.length; i++) if (integer.data[i] === npuOut.data[i]) npuEqual++;
+    for (let i = 0; i < integer.data.length; i++)
+      if (integer.data[i] === npuOut.data[i]) npuEqual++;
     rows.push({
       ...m,
       onnxruntime: top1(ortOut, labels),

@@ -54,16 +54,34 @@ const bitsOf = (mask: number): number[] => {
   return out;
 };
 
-/**
- * Runs a program to its halt. Instructions are executed functionally when they start (in simulated-time order),
- * which is what the hardware computes for every program whose engines only share data through semaphores.
- */
-export function run(
-  m: Machine,
-  code: readonly bigint[],
-  nodes: ReadonlyMap<number, string>,
-  trace: ((r: TraceRecord) => void) | undefined,
-): RunResult {
+/** One program on one machine (a PE): its dispatcher, engine queues and semaphores. */
+export interface CoreSpec {
+  readonly m: Machine;
+  readonly code: readonly bigint[];
+  readonly nodes: ReadonlyMap<number, string>;
+  readonly trace: ((r: TraceRecord) => void) | undefined;
+}
+
+/** Simulated time and the DRAM interface, shared by every core of a run. */
+interface Clock {
+  t: number;
+  /** When the DRAM interface is next free: all DMA channels of all cores share it, first come, first served. */
+  bus: number;
+}
+
+interface Core {
+  /** One pass at the current time (finished engines signal, the dispatcher issues, engines start); true if anything moved. */
+  step(): boolean;
+  /** Set when the core's halt has retired. */
+  readonly result: RunResult | undefined;
+  /** End times of the running instructions. */
+  ends(): number[];
+  /** Time passes to `next`: queues that could not start count it as stall. */
+  stall(next: number): void;
+  deadlock(): never;
+}
+
+function makeCore({ m, code, nodes, trace }: CoreSpec, clock: Clock): Core {
   const hw = m.hw;
   const names = engineNames(hw.dma.engines);
   const engines: EngineState[] = names.map((name) => ({
@@ -79,9 +97,7 @@ export function run(
   const VEC = MAC + 1;
   const counts: Record<string, number> = {};
   let macs = 0;
-  let t = 0;
   let pc = 0;
-  let busFree = 0; // the DRAM interface is shared by all DMA channels: first come, first served
 
   const checkMask = (e: Entry, mask: number, what: string): void => {
     for (const k of bitsOf(mask))
@@ -139,14 +155,15 @@ export function run(
   };
 
   const start = (k: number, es: EngineState, e: Entry): void => {
+    const t = clock.t;
     acquire(e.ins.wait);
     m.current = { pc: e.pc, op: e.ins.op, node: e.node };
     const w = (EXECUTE[e.ins.op] as Exec<typeof e.ins.op>)(m, e.ins);
     let end = t + w.cycles;
     if (w.dma !== undefined) {
-      const dataStart = Math.max(t + w.dma.latency, busFree);
-      busFree = dataStart + w.dma.dramCycles;
-      end = Math.max(busFree, t + w.dma.latency + w.dma.sramCycles);
+      const dataStart = Math.max(t + w.dma.latency, clock.bus);
+      clock.bus = dataStart + w.dma.dramCycles;
+      end = Math.max(clock.bus, t + w.dma.latency + w.dma.sramCycles);
     }
     macs += w.macs;
     es.running = { entry: e, start: t, end };
@@ -157,61 +174,102 @@ export function run(
   };
 
   let pending: Entry | undefined; // a fetched sync/halt the dispatcher is blocked on
+  let result: RunResult | undefined;
+  const step = (): boolean => {
+    const t = clock.t;
+    let progress = false;
+    for (const es of engines)
+      if (es.running !== undefined && es.running.end <= t) {
+        release(es.running.entry.ins.signal);
+        es.running = undefined;
+        progress = true;
+      }
+    while (pc < code.length || pending !== undefined) {
+      const e = pending ?? fetch();
+      if (e.ins.op === 'sync' || e.ins.op === 'halt') {
+        const drained = engines.every((x) => x.running === undefined && x.head === x.queue.length);
+        if (!canAcquire(e.ins.wait) || (e.ins.op === 'halt' && !drained)) {
+          if (pending === undefined) pc++;
+          pending = e;
+          break;
+        }
+        if (pending === undefined) pc++;
+        pending = undefined;
+        acquire(e.ins.wait);
+        release(e.ins.signal);
+        count(e);
+        record(e, 'ctrl', t, t);
+        progress = true;
+        if (e.ins.op === 'halt') {
+          result = { cycles: t, engines, macs, counts };
+          return true;
+        }
+        continue;
+      }
+      engines[engineOf(e)].queue.push(e);
+      pc++;
+      progress = true;
+    }
+    if (pc >= code.length && pending === undefined) {
+      m.current = { pc: code.length, op: 'halt', node: undefined };
+      throw new NpuError('simNoHalt', [code.length]);
+    }
+    engines.forEach((es, k) => {
+      const head = es.queue.at(es.head);
+      if (es.running === undefined && head !== undefined && canAcquire(head.ins.wait)) {
+        es.head++;
+        start(k, es, head);
+        progress = true;
+      }
+    });
+    return progress;
+  };
+  return {
+    step,
+    get result() {
+      return result;
+    },
+    ends: () => engines.flatMap((es) => (es.running === undefined ? [] : [es.running.end])),
+    stall(next) {
+      for (const es of engines)
+        if (es.running === undefined && es.head < es.queue.length) es.stall += next - clock.t;
+    },
+    deadlock: () => deadlock(m, engines, pending),
+  };
+}
+
+/**
+ * Runs programs to their halts, each on its own machine (one per PE), in one simulated time: their DMA transfers
+ * share the DRAM interface. Instructions are executed functionally when they start (in simulated-time order), which
+ * is what the hardware computes for every program whose engines only share data through semaphores.
+ */
+export function runCores(specs: readonly CoreSpec[]): RunResult[] {
+  const clock: Clock = { t: 0, bus: 0 };
+  const cores = specs.map((s) => makeCore(s, clock));
   for (;;) {
     let progress = true;
     while (progress) {
       progress = false;
-      for (const es of engines)
-        if (es.running !== undefined && es.running.end <= t) {
-          release(es.running.entry.ins.signal);
-          es.running = undefined;
-          progress = true;
-        }
-      while (pc < code.length || pending !== undefined) {
-        const e = pending ?? fetch();
-        if (e.ins.op === 'sync' || e.ins.op === 'halt') {
-          const drained = engines.every(
-            (x) => x.running === undefined && x.head === x.queue.length,
-          );
-          if (!canAcquire(e.ins.wait) || (e.ins.op === 'halt' && !drained)) {
-            if (pending === undefined) pc++;
-            pending = e;
-            break;
-          }
-          if (pending === undefined) pc++;
-          pending = undefined;
-          acquire(e.ins.wait);
-          release(e.ins.signal);
-          count(e);
-          record(e, 'ctrl', t, t);
-          progress = true;
-          if (e.ins.op === 'halt') return { cycles: t, engines, macs, counts };
-          continue;
-        }
-        engines[engineOf(e)].queue.push(e);
-        pc++;
-        progress = true;
-      }
-      if (pc >= code.length && pending === undefined) {
-        m.current = { pc: code.length, op: 'halt', node: undefined };
-        throw new NpuError('simNoHalt', [code.length]);
-      }
-      engines.forEach((es, k) => {
-        const head = es.queue.at(es.head);
-        if (es.running === undefined && head !== undefined && canAcquire(head.ins.wait)) {
-          es.head++;
-          start(k, es, head);
-          progress = true;
-        }
-      });
+      for (const c of cores) if (c.result === undefined && c.step()) progress = true;
     }
-    const ends = engines.flatMap((es) => (es.running === undefined ? [] : [es.running.end]));
-    if (ends.length === 0) deadlock(m, engines, pending);
+    const live = cores.filter((c) => c.result === undefined);
+    if (live.length === 0) return cores.map((c) => c.result!);
+    const ends = live.flatMap((c) => c.ends());
+    if (ends.length === 0) live[0].deadlock();
     const next = Math.min(...ends);
-    for (const es of engines)
-      if (es.running === undefined && es.head < es.queue.length) es.stall += next - t;
-    t = next;
+    for (const c of live) c.stall(next);
+    clock.t = next;
   }
+}
+
+/** Runs one program to its halt on one machine. */
+export function run(
+  m: Machine,
+  code: readonly bigint[],
+  nodes: ReadonlyMap<number, string>,
+  trace: ((r: TraceRecord) => void) | undefined,
+): RunResult {
+  return runCores([{ m, code, nodes, trace }])[0];
 }
 
 /** Nothing runs and nothing can start: fault on the blocked instruction with the lowest pc. */

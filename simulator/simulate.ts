@@ -5,7 +5,7 @@ import { fingerprint, fingerprintHex, macsPerCycle, type HwConfig } from '../isa
 import { hex } from '../isa/bits.js';
 import type { Program } from '../isa/program-file.js';
 import { energyOf, type EnergyStats } from './energy.js';
-import { engineNames, run, type RunResult } from './engines.js';
+import { engineNames, run, runCores, type RunResult } from './engines.js';
 import { batchesOf, inputBytes, ioBytes, readOutput, stack } from './io.js';
 import { Machine } from './machine.js';
 import { chromeTrace, textLog, type ChromeEvent, type TraceRecord } from './trace.js';
@@ -21,6 +21,12 @@ export interface SimOptions {
    * allocates the whole SRAM (32 MiB on warboy-2pe). Must be built for the same hw.
    */
   readonly machine?: Machine;
+  /**
+   * Processing elements running inferences side by side (split mode, default 1): the program (compiled for one PE,
+   * e.g. the `warboy` preset) runs on `pes` machines at once, their DMA sharing one DRAM interface; a batch goes in
+   * rounds of `pes` inferences.
+   */
+  readonly pes?: number;
 }
 
 export interface EngineStats {
@@ -44,6 +50,12 @@ export interface SimStats {
   readonly dram: { readonly bytesRead: number; readonly bytesWritten: number };
   readonly sram: { readonly bytesRead: number; readonly bytesWritten: number };
   readonly instructions: { readonly total: number; readonly byMnemonic: Record<string, number> };
+  /** Split mode (SimOptions.pes > 1): throughput of the PEs together and the latency of one inference. */
+  readonly split?: {
+    readonly pes: number;
+    readonly inferencesPerSecond: number;
+    readonly meanLatencyUs: number;
+  };
   /** From the counts above and hw.energy (simulator/energy.ts). */
   readonly energy: EnergyStats;
 }
@@ -110,6 +122,9 @@ export function simulate(
   );
   let cycles = 0;
   let macs = 0;
+  const pes = options.pes ?? 1;
+  if (!Number.isInteger(pes) || pes < 1) fail('badArgument', [`pes must be >= 1, got ${pes}`]);
+  if (pes > 1) return simulateSplit(program, inputs, options, pes, batches, extent, nodes);
   const reused = options.machine !== undefined && options.machine.hw === hw;
   const m = reused ? options.machine : new Machine(hw, extent);
   for (let b = 0; b < batches; b++) {
@@ -170,5 +185,113 @@ export function simulate(
     outputs,
     stats,
     trace: { records, chrome: chromeTrace(records, names, hw.clockMhz), text: textLog(records) },
+  };
+}
+
+/** Split mode: rounds of `pes` inferences, one per machine, simulated together (simulate's `pes` option). */
+function simulateSplit(
+  program: Program,
+  inputs: Readonly<Record<string, Tensor>>,
+  options: SimOptions,
+  pes: number,
+  batches: number,
+  extent: number,
+  nodes: ReadonlyMap<number, string>,
+): SimResult {
+  const hw = options.hw;
+  const names = engineNames(hw.dma.engines);
+  const peNames = Array.from({ length: pes }, (_, p) => names.map((n) => `pe${p}.${n}`)).flat();
+  const machines = Array.from({ length: pes }, () => new Machine(hw, extent));
+  const records: TraceRecord[] = [];
+  const engineTotals = Object.fromEntries(
+    names.map((n) => [n, { busyCycles: 0, stallCycles: 0, instructions: 0 }]),
+  );
+  const byMnemonic: Record<string, number> = {};
+  const traffic = { dramRead: 0, dramWritten: 0, sramRead: 0, sramWritten: 0 };
+  const parts: Record<string, Tensor[]> = Object.fromEntries(
+    program.outputs.map((d) => [d.name, []]),
+  );
+  let cycles = 0;
+  let macs = 0;
+  let latencySum = 0;
+  const used = new Set<Machine>();
+  for (let b0 = 0; b0 < batches; b0 += pes) {
+    const group = machines.slice(0, Math.min(pes, batches - b0));
+    const offset = cycles;
+    const specs = group.map((m, p) => {
+      if (used.has(m)) {
+        m.reset();
+        m.dram.fill(0);
+      }
+      used.add(m);
+      for (const seg of program.dram) m.dram.set(seg.data, seg.addr);
+      for (const d of program.inputs) m.dram.set(inputBytes(d, inputs[d.name], b0 + p), d.dramAddr);
+      const trace =
+        options.trace === true
+          ? (r: TraceRecord) =>
+              records.push({
+                ...r,
+                engine: `pe${p}.${r.engine}`,
+                start: r.start + offset,
+                end: r.end + offset,
+              })
+          : undefined;
+      return { m, code: program.code, nodes, trace };
+    });
+    const results = runCores(specs);
+    cycles += Math.max(...results.map((r) => r.cycles));
+    results.forEach((r, p) => {
+      const m = group[p];
+      latencySum += r.cycles;
+      macs += r.macs;
+      for (const es of r.engines) {
+        const e = engineTotals[es.name];
+        e.busyCycles += es.busy;
+        e.stallCycles += es.stall;
+        e.instructions += es.instructions;
+      }
+      for (const [op, n] of Object.entries(r.counts)) byMnemonic[op] = (byMnemonic[op] ?? 0) + n;
+      for (const k of Object.keys(traffic) as (keyof typeof traffic)[]) traffic[k] += m.traffic[k];
+      for (const d of program.outputs)
+        parts[d.name].push(readOutput(d, m.dram, options.raw === true));
+    });
+  }
+  const perCycle = macsPerCycle(hw) * pes;
+  const seconds = cycles / (hw.clockMhz * 1e6);
+  const stats: SimStats = {
+    hw: `${pes} x ${hw.name}`,
+    inferences: batches,
+    cycles,
+    clockMhz: hw.clockMhz,
+    latencyUs: cycles / hw.clockMhz,
+    engines: engineTotals,
+    mac: {
+      usefulMacs: macs,
+      macsPerCycle: perCycle,
+      utilization: cycles === 0 ? 0 : macs / (cycles * perCycle),
+    },
+    dram: { bytesRead: traffic.dramRead, bytesWritten: traffic.dramWritten },
+    sram: { bytesRead: traffic.sramRead, bytesWritten: traffic.sramWritten },
+    instructions: { total: Object.values(byMnemonic).reduce((a, n) => a + n, 0), byMnemonic },
+    energy: energyOf(hw, {
+      usefulMacs: macs,
+      sramBytes: traffic.sramRead + traffic.sramWritten,
+      dramBytes: traffic.dramRead + traffic.dramWritten,
+      vectorBusyCycles: engineTotals.vector?.busyCycles ?? 0,
+      cycles,
+      inferences: batches,
+    }),
+    split: {
+      pes,
+      inferencesPerSecond: seconds === 0 ? 0 : batches / seconds,
+      meanLatencyUs: latencySum / batches / hw.clockMhz,
+    },
+  };
+  const outputs = Object.fromEntries(Object.entries(parts).map(([n, ts]) => [n, stack(ts)]));
+  if (options.trace !== true) return { outputs, stats };
+  return {
+    outputs,
+    stats,
+    trace: { records, chrome: chromeTrace(records, peNames, hw.clockMhz), text: textLog(records) },
   };
 }

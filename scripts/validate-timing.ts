@@ -13,6 +13,8 @@ import { compile, PIPELINE, runPasses } from '../compiler/pipeline.js';
 import { loadHwConfig, macsPerCycle, type HwConfig } from '../isa/hw-config.js';
 import { attrInt, attrInts, type Model } from '../onnx/graph.js';
 import { NpuSession } from '../runtime/session.js';
+import { simulate } from '../simulator/simulate.js';
+import type { Tensor } from '../common/tensor.js';
 import type { SimStats } from '../simulator/simulate.js';
 import { dramBusCyclesOf, layersOf, type LayerRow } from '../simulator/sweep/layers.js';
 import { metricsOf, randomInput, type PointMetrics } from '../simulator/sweep/point.js';
@@ -72,6 +74,28 @@ function runOn(model: Model, hwName: string): Run {
     compileMs,
     simMs,
   };
+}
+
+/** Split mode simulated: two inferences side by side on two one-PE machines sharing the DRAM interface. */
+function runSplit(model: Model): { ips: number; latencyUs: number } {
+  const hw = loadHwConfig('warboy');
+  const c = compile(model, { hw, requant: hw.requant, cpuFallback: false, fixedDims: {} });
+  const input = c.program!.inputs[0];
+  const one = randomInput(input, 'validate-timing');
+  const data = new Float32Array(2 * one.data.length); // the same image twice (a float32 program input)
+  data.set(one.data as Float32Array);
+  data.set(one.data as Float32Array, one.data.length);
+  const x: Tensor = {
+    dtype: 'float32',
+    shape: [2 * input.shape[0], ...input.shape.slice(1)],
+    data,
+  };
+  const t0 = performance.now();
+  const r = simulate(c.program!, { [input.name]: x }, { hw, pes: 2 });
+  process.stderr.write(
+    `  2 x warboy (split): simulate ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
+  return { ips: r.stats.split!.inferencesPerSecond, latencyUs: r.stats.split!.meanLatencyUs };
 }
 
 /** Conv geometry of every QLinearConv node after QDQ lowering and shape inference (trace nodes use these names). */
@@ -258,10 +282,17 @@ function scaleSimSection(run: Run, checks: LayerCheck[]): string[] {
   ];
 }
 
-function mlperfSection(fused: Run, onePe: Run, gmacs: number, resolution: number): string[] {
+function mlperfSection(
+  fused: Run,
+  onePe: Run,
+  simulatedSplit: { ips: number; latencyUs: number },
+  gmacs: number,
+  resolution: number,
+): string[] {
   const peakMacsPerS = macsPerCycle(fused.hw) * fused.hw.clockMhz * 1e6; // the chip's 16,384 MACs
   const lat = fused.metrics.latencyUs / 1000;
-  const split = onePe.metrics.splitThroughputIps ?? 0;
+  const split = simulatedSplit.ips;
+  const estimate = onePe.metrics.splitThroughputIps ?? 0;
   const utilOf = (ips: number): number => (ips * gmacs * 1e9) / peakMacsPerS;
   return [
     `Model: resnet50Like at ${resolution}x${resolution} (bench/zoo, random weights, ${gmacs.toFixed(2)} GMACs; MLPerf's ResNet-50 v1.5 is ~4.1 GMACs). ` +
@@ -272,7 +303,9 @@ function mlperfSection(fused: Run, onePe: Run, gmacs: number, resolution: number
     `| single-stream latency, warboy-2pe (fused) | ${lat.toFixed(3)} ms | ${MLPERF.singleStreamP90Ms} ms (p90) | ${(lat / MLPERF.singleStreamP90Ms).toFixed(2)} |`,
     `| latency, warboy (one PE) | ${(onePe.metrics.latencyUs / 1000).toFixed(3)} ms | | |`,
     `| throughput, fused back to back (1 / latency) | ${f(fused.metrics.throughputIps)} /s | | |`,
-    `| offline throughput, split: 2 x one PE, shared DRAM | ${f(split)} /s | ${f(MLPERF.offlineIps)} /s | ${(split / MLPERF.offlineIps).toFixed(2)} |`,
+    `| offline throughput, split: 2 x one PE sharing DRAM, simulated (\`pes: 2\`) | ${f(split)} /s | ${f(MLPERF.offlineIps)} /s | ${(split / MLPERF.offlineIps).toFixed(2)} |`,
+    `| latency of one inference in split mode | ${(simulatedSplit.latencyUs / 1000).toFixed(3)} ms | | |`,
+    `| offline throughput, split, sweep estimate (2 x one PE, capped by bus time) | ${f(estimate)} /s | | |`,
     `| MAC utilisation, single stream (fused) | ${pct(utilOf(fused.metrics.throughputIps))} | ${pct(MLPERF.utilSingle)} | |`,
     `| MAC utilisation, offline (split) | ${pct(utilOf(split))} | ${pct(MLPERF.utilOffline)} | |`,
     `| DRAM traffic per inference, fused | ${(fused.metrics.dramBytes / 1e6).toFixed(1)} MB | | |`,
@@ -300,6 +333,7 @@ async function main(): Promise<number> {
   });
   const fused = runOn(z.quantized, 'warboy-2pe');
   const onePe = runOn(z.quantized, 'warboy');
+  const simulatedSplit = runSplit(z.quantized);
   const shapes = convShapes(z.quantized, fused.hw);
   const checks = layerChecks(fused, shapes);
   const gmacs = fused.stats.mac.usefulMacs / fused.stats.inferences / 1e9;
@@ -310,7 +344,7 @@ async function main(): Promise<number> {
     '',
     "### ResNet-50 against Warboy's published results",
     '',
-    ...mlperfSection(fused, onePe, gmacs, argv.resolution),
+    ...mlperfSection(fused, onePe, simulatedSplit, gmacs, argv.resolution),
     '',
     '### MAC array against SCALE-Sim-style formulas',
     '',

@@ -46,6 +46,22 @@ interface Kernels {
     kp: number,
     accStride: number,
   ): void;
+  requantFloat4(
+    ...args: [
+      acc: number,
+      out: number,
+      channels: number,
+      count: number,
+      bias: number,
+      multF: number,
+      outZp: number,
+      lo: number,
+      hi: number,
+      act: number,
+      clipLo: number,
+      clipHi: number,
+    ]
+  ): void;
   depthwise(
     ...args: [
       inp: number,
@@ -338,24 +354,40 @@ export function requantizeAccumulators(
   words.set(e.multI.subarray(0, channels), MULTI / 4);
   words.set(e.shift.subarray(0, channels), SHIFT / 4);
   if (e.lut !== undefined) bytes.set(e.lut.subarray(0, 256), LUT);
-  kernels.requant(
-    accAddr,
-    OUT,
-    channels,
-    count,
-    BIAS,
-    MULTF,
-    MULTI,
-    SHIFT,
-    e.fixed ? 1 : 0,
-    e.outZp,
-    e.lo,
-    e.hi,
-    ACTS[e.act],
-    e.clipLo,
-    e.clipHi,
-    LUT,
-  );
+  if (!e.fixed && e.act !== 'lut')
+    kernels.requantFloat4(
+      accAddr,
+      OUT,
+      channels,
+      count,
+      BIAS,
+      MULTF,
+      e.outZp,
+      e.lo,
+      e.hi,
+      ACTS[e.act],
+      e.clipLo,
+      e.clipHi,
+    );
+  else
+    kernels.requant(
+      accAddr,
+      OUT,
+      channels,
+      count,
+      BIAS,
+      MULTF,
+      MULTI,
+      SHIFT,
+      e.fixed ? 1 : 0,
+      e.outZp,
+      e.lo,
+      e.hi,
+      ACTS[e.act],
+      e.clipLo,
+      e.clipHi,
+      LUT,
+    );
   return new Uint8Array(memory.buffer, OUT, n);
 }
 

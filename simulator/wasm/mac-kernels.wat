@@ -238,7 +238,7 @@
     (call $rdbpot (call $srdhm (local.get $scaled) (local.get $m))
       (if (result i32) (i32.gt_s (local.get $shift) (i32.const 0)) (then (i32.const 0)) (else (i32.sub (i32.const 0) (local.get $shift))))))
 
-  (func (export "requant")
+  (func $requant (export "requant")
     (param $acc i32) (param $out i32) (param $channels i32) (param $count i32)
     (param $bias i32) (param $multF i32) (param $multI i32) (param $shifts i32) (param $fixed i32)
     (param $outZp i32) (param $lo i32) (param $hi i32) (param $act i32) (param $clipLo i32) (param $clipHi i32)
@@ -399,4 +399,62 @@
         (br $yLoop)))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br $cLoop))))
+;; requant for float mode without a table, four elements at a time: the same operations lane-wise
+  ;; (f32x4.convert_i32x4_s, f32x4.mul and f32x4.nearest round like their scalar forms). pmax(lo, x) takes lo for
+  ;; a NaN x (its comparison is false), which is the scalar unit's NaN -> lo; act 0 none, 1 relu, 2 clip. The last
+  ;; count % 4 elements of a channel go through the scalar unit.
+  (func (export "requantFloat4")
+    (param $acc i32) (param $out i32) (param $channels i32) (param $count i32)
+    (param $bias i32) (param $multF i32) (param $outZp i32) (param $lo i32) (param $hi i32) (param $act i32)
+    (param $clipLo i32) (param $clipHi i32)
+    (local $c i32) (local $p i32) (local $end i32) (local $quadEnd i32)
+    (local $b v128) (local $m v128) (local $zpf v128) (local $lof v128) (local $hif v128)
+    (local $actLo v128) (local $actHi v128) (local $v v128) (local $f v128)
+    (local.set $zpf (f32x4.splat (f32.convert_i32_s (local.get $outZp))))
+    (local.set $lof (f32x4.splat (f32.convert_i32_s (local.get $lo))))
+    (local.set $hif (f32x4.splat (f32.convert_i32_s (local.get $hi))))
+    ;; the activation as one clamp on int32 lanes: none = no-op bounds, relu = [outZp, max], clip = [clipLo, clipHi]
+    (local.set $actLo (i32x4.splat
+      (if (result i32) (i32.eq (local.get $act) (i32.const 1)) (then (local.get $outZp))
+        (else (if (result i32) (i32.eq (local.get $act) (i32.const 2)) (then (local.get $clipLo))
+          (else (i32.const 0x80000000)))))))
+    (local.set $actHi (i32x4.splat
+      (if (result i32) (i32.eq (local.get $act) (i32.const 2)) (then (local.get $clipHi))
+        (else (i32.const 0x7fffffff)))))
+    (local.set $c (i32.const 0))
+    (block $chDone
+      (loop $ch
+        (br_if $chDone (i32.ge_u (local.get $c) (local.get $channels)))
+        (local.set $b (i32x4.splat (i32.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2))))))
+        (local.set $m (f32x4.splat (f32.load (i32.add (local.get $multF) (i32.shl (local.get $c) (i32.const 2))))))
+        (local.set $p (i32.mul (local.get $c) (local.get $count)))
+        (local.set $end (i32.add (local.get $p) (local.get $count)))
+        (local.set $quadEnd (i32.add (local.get $p) (i32.and (local.get $count) (i32.const -4))))
+        (block $qDone
+          (loop $q
+            (br_if $qDone (i32.ge_u (local.get $p) (local.get $quadEnd)))
+            (local.set $v (i32x4.add
+              (v128.load (i32.add (local.get $acc) (i32.shl (local.get $p) (i32.const 2)))) (local.get $b)))
+            (local.set $f (f32x4.nearest (f32x4.mul (f32x4.convert_i32x4_s (local.get $v)) (local.get $m))))
+            (local.set $f (f32x4.pmin (local.get $hif)
+              (f32x4.pmax (local.get $lof) (f32x4.add (local.get $f) (local.get $zpf)))))
+            (local.set $v (i32x4.min_s (i32x4.max_s (i32x4.trunc_sat_f32x4_s (local.get $f)) (local.get $actLo))
+              (local.get $actHi)))
+            (v128.store32_lane 0 (i32.add (local.get $out) (local.get $p))
+              (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0 (local.get $v) (local.get $v)))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (br $q)))
+        (if (i32.lt_u (local.get $p) (local.get $end))
+          (then
+            (call $requant
+              (i32.add (local.get $acc) (i32.shl (local.get $p) (i32.const 2)))
+              (i32.add (local.get $out) (local.get $p))
+              (i32.const 1) (i32.sub (local.get $end) (local.get $p))
+              (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2)))
+              (i32.add (local.get $multF) (i32.shl (local.get $c) (i32.const 2)))
+              (i32.const 0) (i32.const 0) (i32.const 0)
+              (local.get $outZp) (local.get $lo) (local.get $hi) (local.get $act)
+              (local.get $clipLo) (local.get $clipHi) (i32.const 0))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $ch))))
 )

@@ -42,12 +42,27 @@ function finish(
   return { cycles: c.latency + Math.max(c.dramCycles, c.sramCycles), macs: 0, dma: c };
 }
 
-/** Bursts of `rows` DRAM runs of `len` bytes starting `stride` apart from `addr` (burstsOf per run, inlined). */
-function rowBursts(burst: number, addr: number, stride: number, rows: number, len: number): number {
-  if (len <= 0) return 0;
+/**
+ * DRAM bursts of a strided box [s0, s1, s2, s3] at `addr` (element strides 1, ds1, ds2, ds3): the box is cut into
+ * maximal contiguous runs (a dimension whose stride equals the run length so far extends the run, as one DMA
+ * descriptor streams adjacent rows), and each run is rounded out to whole bursts at both ends.
+ */
+function boxBursts(burst: number, addr: number, s: readonly number[], ds: readonly number[]): number {
+  if (s.some((n) => n === 0)) return 0;
+  let len = s[0];
+  let k = 1;
+  while (k < 4 && (s[k] === 1 || ds[k] === len)) len *= s[k++];
+  const outer = [1, 1, 1, 1];
+  const stride = [0, 0, 0, 0];
+  for (let d = k; d < 4; d++) {
+    outer[d] = s[d];
+    stride[d] = ds[d];
+  }
   let n = 0;
-  for (let r = 0, a = addr; r < rows; r++, a += stride)
-    n += Math.floor((a + len - 1) / burst) - Math.floor(a / burst) + 1;
+  for (let i3 = 0; i3 < outer[3]; i3++)
+    for (let i2 = 0; i2 < outer[2]; i2++)
+      for (let i1 = 0, a = addr + i2 * stride[2] + i3 * stride[3]; i1 < outer[1]; i1++, a += stride[1])
+        n += Math.floor((a + len - 1) / burst) - Math.floor(a / burst) + 1;
   return n;
 }
 
@@ -75,7 +90,7 @@ export const dmaLoad: Exec<'dma.load'> = (m, i: InstructionOf<'dma.load'>) => {
   const dBase = i.dramAddr;
   // a plane whose rows are contiguous on both sides, with no padding, is one copy
   const planeCopy = l0 === 0 && n0 === s0 && l1 === 0 && n1 === s1 && ss1 === s0 && ds1 === s0;
-  let bursts = 0;
+  const bursts = boxBursts(burst, dBase, size, ds);
   let written = 0;
   for (let i3 = 0; i3 < n3; i3++) {
     const in3 = i3 >= l3 && i3 < l3 + s3;
@@ -84,7 +99,6 @@ export const dmaLoad: Exec<'dma.load'> = (m, i: InstructionOf<'dma.load'>) => {
       const dPlane = sBase + i2 * ss2 + i3 * ss3;
       const sPlane = dBase + (i2 - l2) * ds2 + (i3 - l3) * ds3;
       written += n0 * n1;
-      if (in2) bursts += rowBursts(burst, sPlane, ds1, s1, s0);
       if (in2 && planeCopy) {
         copy(sram, dPlane, dram, sPlane, s0 * s1);
         continue;
@@ -121,12 +135,11 @@ export const dmaStore: Exec<'dma.store'> = (m, i) => {
   const [, ds1, ds2, ds3] = ds;
   // rows contiguous on both sides are one copy per plane (no overlap, so program order is kept)
   const planeCopy = ss1 === s0 && ds1 === s0;
-  let bursts = 0;
+  const bursts = boxBursts(burst, i.dramAddr, size, ds);
   for (let i3 = 0; i3 < s3; i3++)
     for (let i2 = 0; i2 < s2; i2++) {
       const src = i.sramAddr + i2 * ss2 + i3 * ss3;
       const dst = i.dramAddr + i2 * ds2 + i3 * ds3;
-      bursts += rowBursts(burst, dst, ds1, s1, s0);
       if (planeCopy) copy(dram, dst, sram, src, s0 * s1);
       // copyWithin-like semantics between two arrays: later rows overwrite earlier ones (program order)
       else for (let i1 = 0; i1 < s1; i1++) copy(dram, dst + i1 * ds1, sram, src + i1 * ss1, s0);

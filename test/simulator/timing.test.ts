@@ -75,6 +75,32 @@ describe('DMA', () => {
     expect(r.stats.cycles).toBe(356);
   });
 
+  test('rows adjacent in DRAM form one run: a 4 x 10 B plane at stride 10 is 40 B in one burst', () => {
+    // per-row rounding would cost 4 bursts (256 B / 8 = 32 cycles); one 40 B run is 1 burst: 100 + 64 / 8 = 108
+    const b = new ProgramBuilder(edge);
+    const d = b.constant(Uint8Array.from({ length: 64 }, (_, k) => k));
+    const out = b.io('out', 'y', [4, 12], 'uint8');
+    b.emit('dma.cfg', { channel: 0, dramStride1: 10, sramStride1: 12 });
+    b.emit('dma.load', {
+      channel: 0,
+      dramAddr: d,
+      sramAddr: 0,
+      size0: 10,
+      size1: 4,
+      size2: 1,
+      size3: 1,
+      fill: 0,
+      padLo0: 1,
+      padHi0: 1,
+      signal: 1,
+    });
+    b.store(0, out.dramAddr, 48, 1, 2);
+    b.emit('halt', { wait: 2 });
+    const r = simulate(b.program(), {}, { hw: edge, trace: true, raw: true });
+    expect(cyclesOf(r, 'dma.load')).toEqual([108]);
+    expect(r.stats.dram.bytesRead).toBe(40);
+  });
+
   test('a strided, padded box: one run per row, padding only on the SRAM side', () => {
     // 3 rows of 10 B, 100 B apart in DRAM (each within one burst) -> 3 bursts = 192 B / 8 = 24 cycles; SRAM
     // (1 + 10 + 1) x (1 + 3 + 1) = 60 B / 32 = 2 cycles; total 100 + 24 = 124

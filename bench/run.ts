@@ -41,12 +41,15 @@ interface Row {
   traceRatio: number;
   /** ms per inference of a batch of BATCH inferences in one run (steady rate: about simMs). */
   batchMsPerInference: number;
+  /** The same batch split over PARALLEL worker threads (NpuSession.runParallel, warmed up; median of the runs). */
+  parallelMsPerInference: number;
   /** Peak resident memory of a separate npuc process compiling the model file, and the model file's size. */
   npucPeakMB: number;
   modelMB: number;
 }
 
 const BATCH = 4;
+const PARALLEL = 2;
 const WARMUP_MS = 1000;
 
 const median = (xs: number[]): number => {
@@ -147,6 +150,20 @@ async function bench(
   t0 = performance.now();
   session.run({ [input]: batch });
   const batchMsPerInference = (performance.now() - t0) / BATCH;
+  // warm-up as above, one inference per worker: starts the threads, loads the program, settles their JIT
+  const pair = { [input]: stackBatch(x, PARALLEL) };
+  await session.runParallel(pair, { workers: PARALLEL });
+  const p0 = performance.now();
+  for (let r = 0; r < 50 && performance.now() - p0 < WARMUP_MS; r++)
+    await session.runParallel(pair, { workers: PARALLEL });
+  const parallel: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    t0 = performance.now();
+    await session.runParallel({ [input]: batch }, { workers: PARALLEL });
+    parallel.push((performance.now() - t0) / BATCH);
+  }
+  const parallelMsPerInference = median(parallel);
+  await session.close();
   const peak = npucPeak(model, hwName);
   const ortMs = await timeOrt(model, x, Math.max(5, runs));
   return {
@@ -162,6 +179,7 @@ async function bench(
     dramMB: (s.dram.bytesRead + s.dram.bytesWritten) / 1e6,
     traceRatio: median(traced) / simMs,
     batchMsPerInference,
+    parallelMsPerInference,
     npucPeakMB: peak.maxRssMB,
     modelMB: peak.modelMB,
   };
@@ -169,12 +187,12 @@ async function bench(
 
 function table(rows: Row[], hwName: string): string {
   const head =
-    '| model | GMACs | onnxruntime ms | npusim ms | ratio | trace x | batch-4 ms / inf. | npuc ms | npuc peak MB (bound) | simulated cycles | latency us | MAC util. | sim MACs / host s | DRAM MB |\n' +
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+    '| model | GMACs | onnxruntime ms | npusim ms | ratio | trace x | batch-4 ms / inf. | batch-4, 2 workers ms / inf. | npuc ms | npuc peak MB (bound) | simulated cycles | latency us | MAC util. | sim MACs / host s | DRAM MB |\n' +
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const body = rows.map(
     (r) =>
       `| ${r.model} | ${r.gmacs.toFixed(3)} | ${r.ortMs.toFixed(1)} | ${r.simMs.toFixed(1)} | ${(r.simMs / r.ortMs).toFixed(2)} | ` +
-      `${r.traceRatio.toFixed(2)} | ${r.batchMsPerInference.toFixed(1)} | ` +
+      `${r.traceRatio.toFixed(2)} | ${r.batchMsPerInference.toFixed(1)} | ${r.parallelMsPerInference.toFixed(1)} | ` +
       `${r.compileMs.toFixed(0)} | ${r.npucPeakMB.toFixed(0)} (${(3 * r.modelMB + 200).toFixed(0)}) | ${r.cycles} | ${r.latencyUs.toFixed(1)} | ${(100 * r.utilisation).toFixed(2)}% | ` +
       `${(r.macsPerHostSecond / 1e9).toFixed(3)} G | ${r.dramMB.toFixed(1)} |`,
   );

@@ -1,13 +1,15 @@
 // The runtime API: load a prog.bin, find the hardware it was compiled for, run it on float or integer tensors.
 
 import { readFileSync, existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fail, NpuError } from '../common/diagnostics.js';
 import type { Tensor } from '../common/tensor.js';
 import { fingerprint, loadHwConfig, type HwConfig } from '../isa/hw-config.js';
 import { PRESETS } from '../isa/hw-presets.js';
-import { readProgram, type IoDescriptor, type Program } from '../isa/program-file.js';
+import { readProgram, writeProgram, type IoDescriptor, type Program } from '../isa/program-file.js';
 import { Machine } from '../simulator/machine.js';
 import { simulate, type SimResult } from '../simulator/simulate.js';
+import { batchCount, WorkerPool, workerCount } from './parallel.js';
 
 export interface LoadOptions {
   /** Hardware preset name, JSON file or config; default: the preset the program names, in the matching requant mode. */
@@ -21,6 +23,11 @@ export interface RunOptions {
   raw?: boolean;
   /** Collect the per-instruction trace (Perfetto JSON and a text log). */
   trace?: boolean;
+}
+
+export interface ParallelRunOptions extends RunOptions {
+  /** Worker threads (default: os.availableParallelism()); never more than the inferences asked for. */
+  workers?: number;
 }
 
 /**
@@ -50,6 +57,10 @@ export class NpuSession {
   readonly hw: HwConfig;
   /** One machine for every run: allocated on the first run, reset before each inference. */
   private machine: Machine | undefined;
+  /** The prog.bin bytes workers load (kept by load(), encoded on demand otherwise). */
+  private bytes: Uint8Array | undefined;
+  /** Worker threads of runParallel, started on its first batch and kept until close(). */
+  private pool: WorkerPool | undefined;
 
   constructor(program: Program, opts: LoadOptions = {}) {
     this.program = program;
@@ -63,6 +74,7 @@ export class NpuSession {
     const bytes = typeof source === 'string' ? new Uint8Array(readFileSync(source)) : source;
     const file = typeof source === 'string' ? { file: source } : {};
     const session = new NpuSession(readProgram(bytes, file), opts);
+    session.bytes = bytes;
     // a mismatch is reported at load time, naming the file
     readProgram(bytes, { ...file, hw: session.hw });
     return session;
@@ -89,5 +101,42 @@ export class NpuSession {
       trace: opts.trace === true,
       machine: this.machine,
     });
+  }
+
+  /**
+   * Runs a batch like run(), its N inferences split into contiguous chunks on worker threads (one chunk per worker,
+   * each worker loading the program once and keeping it for later calls). The result is identical to run()'s:
+   * outputs concatenated in order, stats combined as run() combines inferences, the trace shifted to one timeline.
+   * One chunk (N = 1 or workers = 1) runs on this thread. close() ends the workers; idle workers do not keep the
+   * process alive.
+   */
+  async runParallel(
+    inputs: Readonly<Record<string, Tensor>>,
+    opts: ParallelRunOptions = {},
+  ): Promise<SimResult> {
+    const workers = workerCount(opts.workers ?? availableParallelism());
+    const batches = batchCount(this.program, this.hw, inputs);
+    const parts = Math.min(workers, batches);
+    if (parts <= 1) return this.run(inputs, opts);
+    this.pool ??= new WorkerPool(() => ({
+      program: (this.bytes ??= writeProgram(this.program)),
+      hw: this.hw,
+    }));
+    return this.pool.run(this.program, this.hw, inputs, batches, parts, {
+      raw: opts.raw === true,
+      trace: opts.trace === true,
+    });
+  }
+
+  /** The worker threads runParallel has running (0 before its first multi-chunk batch and after close()). */
+  get workerThreads(): number {
+    return this.pool?.size ?? 0;
+  }
+
+  /** Terminates runParallel's worker threads (a later runParallel starts new ones). */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.close();
   }
 }

@@ -48,6 +48,13 @@ async function main(): Promise<number> {
       describe:
         'hardware preset name or JSON file (default: the preset the program was compiled for)',
     })
+    .option('jobs', {
+      alias: 'j',
+      type: 'number',
+      default: 1,
+      describe:
+        'worker threads for a batch (a leading input dimension of N x the batch); results are identical',
+    })
     .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' })
     .demandCommand(1, 'give the program file')
     .strict()
@@ -70,7 +77,15 @@ async function main(): Promise<number> {
   for (const [name, path] of named) inputs[name] = readNpy(path);
 
   const traceWanted = argv.trace !== undefined;
-  const r = session.run(inputs, { raw: argv.raw, trace: traceWanted });
+  const jobs = argv.jobs;
+  if (!Number.isInteger(jobs) || jobs < 1)
+    throw new NpuError('badArgument', [`--jobs expects a positive integer, got ${jobs}`]);
+  const r =
+    jobs > 1
+      ? await session
+          .runParallel(inputs, { workers: jobs, raw: argv.raw, trace: traceWanted })
+          .finally(() => session.close())
+      : session.run(inputs, { raw: argv.raw, trace: traceWanted });
 
   for (const [name, t] of Object.entries(r.outputs)) {
     process.stdout.write(`${name}: ${t.dtype}${shapeStr(t.shape)} ${formatTensorSummary(t)}\n`);

@@ -23,6 +23,8 @@ export interface RunOptions {
   raw?: boolean;
   /** Collect the per-instruction trace (Perfetto JSON and a text log). */
   trace?: boolean;
+  /** Split mode: PEs running the batch side by side, sharing DRAM (simulate's `pes`; default 1). */
+  pes?: number;
 }
 
 export interface ParallelRunOptions extends RunOptions {
@@ -100,6 +102,7 @@ export class NpuSession {
       raw: opts.raw === true,
       trace: opts.trace === true,
       machine: this.machine,
+      ...(opts.pes !== undefined ? { pes: opts.pes } : {}),
     });
   }
 
@@ -114,6 +117,10 @@ export class NpuSession {
     inputs: Readonly<Record<string, Tensor>>,
     opts: ParallelRunOptions = {},
   ): Promise<SimResult> {
+    if ((opts.pes ?? 1) !== 1)
+      throw new NpuError('badArgument', [
+        'runParallel does not run split mode: use run() with pes',
+      ]);
     const workers = workerCount(opts.workers ?? availableParallelism());
     const batches = batchCount(this.program, this.hw, inputs);
     const parts = Math.min(workers, batches);

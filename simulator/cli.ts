@@ -55,6 +55,12 @@ async function main(): Promise<number> {
       describe:
         'worker threads for a batch (a leading input dimension of N x the batch); results are identical',
     })
+    .option('pes', {
+      type: 'number',
+      default: 1,
+      describe:
+        'split mode: run the batch on this many PEs side by side, sharing DRAM (compile for one PE, e.g. --hw warboy)',
+    })
     .option('verbose', { type: 'boolean', default: false, describe: 'stack traces on errors' })
     .demandCommand(1, 'give the program file')
     .strict()
@@ -80,12 +86,21 @@ async function main(): Promise<number> {
   const jobs = argv.jobs;
   if (!Number.isInteger(jobs) || jobs < 1)
     throw new NpuError('badArgument', [`--jobs expects a positive integer, got ${jobs}`]);
+  const pes = argv.pes;
+  if (!Number.isInteger(pes) || pes < 1)
+    throw new NpuError('badArgument', [`--pes expects a positive integer, got ${pes}`]);
+  if (pes > 1 && jobs > 1)
+    throw new NpuError('badArgument', [
+      '--pes and --jobs cannot be combined (split mode runs on one thread)',
+    ]);
   const r =
-    jobs > 1
-      ? await session
-          .runParallel(inputs, { workers: jobs, raw: argv.raw, trace: traceWanted })
-          .finally(() => session.close())
-      : session.run(inputs, { raw: argv.raw, trace: traceWanted });
+    pes > 1
+      ? session.run(inputs, { raw: argv.raw, trace: traceWanted, pes })
+      : jobs > 1
+        ? await session
+            .runParallel(inputs, { workers: jobs, raw: argv.raw, trace: traceWanted })
+            .finally(() => session.close())
+        : session.run(inputs, { raw: argv.raw, trace: traceWanted });
 
   for (const [name, t] of Object.entries(r.outputs)) {
     process.stdout.write(`${name}: ${t.dtype}${shapeStr(t.shape)} ${formatTensorSummary(t)}\n`);
@@ -95,6 +110,11 @@ async function main(): Promise<number> {
     `cycles ${s.cycles} (${s.latencyUs.toFixed(3)} us at ${s.clockMhz} MHz, ${s.inferences} inference(s)), ` +
       `MAC utilisation ${(100 * s.mac.utilization).toFixed(2)}%, DRAM ${s.dram.bytesRead} B read / ${s.dram.bytesWritten} B written\n`,
   );
+  if (s.split !== undefined)
+    process.stdout.write(
+      `split mode: ${s.split.pes} PEs, ${s.split.inferencesPerSecond.toFixed(0)} inferences/s, ` +
+        `${s.split.meanLatencyUs.toFixed(3)} us per inference\n`,
+    );
   process.stdout.write(
     `energy ${s.energy.perInferenceUj.toFixed(3)} uJ per inference (MAC ${s.energy.macUj.toFixed(3)}, SRAM ${s.energy.sramUj.toFixed(3)}, ` +
       `DRAM ${s.energy.dramUj.toFixed(3)}, vector ${s.energy.vectorUj.toFixed(3)}, static ${s.energy.staticUj.toFixed(3)} uJ in all), ` +

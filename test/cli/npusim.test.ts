@@ -112,3 +112,32 @@ describe('npusim CLI', () => {
     expect(r.err).toContain('cut.bin');
   });
 });
+
+describe('npusim --pes (split mode)', () => {
+  it('runs a batch on 2 PEs: the same outputs, a split line with throughput; bad values are one line', () => {
+    const x4 = randomIntTensor('int8', [4, 8, 16, 16], 21);
+    const x4File = join(dir, 'x4.npy');
+    writeNpy(x4File, x4);
+    const one = run([prog, '--input', `x=${x4File}`, '--raw', '--output-dir', join(dir, 'one')]);
+    const two = run([
+      prog,
+      '--input',
+      `x=${x4File}`,
+      '--raw',
+      '--pes',
+      '2',
+      '--output-dir',
+      join(dir, 'two'),
+    ]);
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    expect(two.out).toMatch(/split mode: 2 PEs, \d+ inferences\/s/);
+    expect(toNumbers(readNpy(join(dir, 'two', 'y.npy')))).toEqual(
+      toNumbers(readNpy(join(dir, 'one', 'y.npy'))),
+    );
+    const bad = run([prog, '--input', `x=${x4File}`, '--pes', '0']);
+    expect(bad.code).toBe(1);
+    expect(bad.err.trim().split('\n')).toHaveLength(1);
+    expect(bad.err).toContain('--pes expects a positive integer');
+  });
+});

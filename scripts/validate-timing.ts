@@ -230,8 +230,8 @@ function rooflineSection(run: Run, checks: LayerCheck[]): string[] {
     `- span / bound: min ${ratios[0].toFixed(2)}, median ${ratios[Math.floor(ratios.length / 2)].toFixed(2)}, geometric mean ${geo.toFixed(2)}, max ${ratios.at(-1)!.toFixed(2)}; ` +
       `${memLayers} of ${checks.length} layers have a memory bound at least their compute bound.`,
     `- Sum of spans ${f(sumSpan)} cycles (total run ${f(run.stats.cycles)}), sum of bounds ${f(sumBound)}: the run is ${(run.stats.cycles / sumBound).toFixed(2)}x the sum of the layer bounds.`,
-    `- DRAM bus: the layers' transfers hold the bus ${f(checks.reduce((a, c) => a + c.row.dramBusCycles, 0))} cycles (whole bursts per contiguous row) for a payload bound of ` +
-      `${f(checks.reduce((a, c) => a + c.memoryBound, 0))}: burst rounding of short rows costs ${(checks.reduce((a, c) => a + c.row.dramBusCycles, 0) / checks.reduce((a, c) => a + c.memoryBound, 0)).toFixed(2)}x; ` +
+    `- DRAM bus: the layers' transfers hold the bus ${f(checks.reduce((a, c) => a + c.row.dramBusCycles, 0))} cycles (whole bursts per contiguous run) for a payload bound of ` +
+      `${f(checks.reduce((a, c) => a + c.memoryBound, 0))}: burst rounding costs ${(checks.reduce((a, c) => a + c.row.dramBusCycles, 0) / checks.reduce((a, c) => a + c.memoryBound, 0)).toFixed(2)}x; ` +
       `span / max(compute bound, bus cycles): median ${median(checks.map((c) => c.span / Math.max(c.computeBound, c.row.dramBusCycles, 1))).toFixed(2)}, max ${Math.max(...checks.map((c) => c.span / Math.max(c.computeBound, c.row.dramBusCycles, 1))).toFixed(2)}.`,
     `- Time by layer kind: ${byKind(checks, sumSpan)}.`,
     `- MAC engine: busy ${f(macBusy)} cycles for a compute bound of ${f(computeBoundSum)} (array efficiency ${pct(computeBoundSum / macBusy)} while busy); ` +

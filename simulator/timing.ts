@@ -15,6 +15,39 @@ export function burstsOf(hw: HwConfig, addr: number, bytes: number): number {
   return Math.floor((addr + bytes - 1) / b) - Math.floor(addr / b) + 1;
 }
 
+/**
+ * DRAM bursts of a strided box [s0, s1, s2, s3] at `addr` (element strides 1, ds1, ds2, ds3): the box is cut into
+ * maximal contiguous runs (a dimension whose stride equals the run length so far extends the run, as one DMA
+ * descriptor streams adjacent rows), and each run is rounded out to whole bursts at both ends.
+ */
+export function boxBursts(
+  burst: number,
+  addr: number,
+  s: readonly number[],
+  ds: readonly number[],
+): number {
+  if (s.some((n) => n === 0)) return 0;
+  let len = s[0];
+  let k = 1;
+  while (k < 4 && (s[k] === 1 || ds[k] === len)) len *= s[k++];
+  const outer = [1, 1, 1, 1];
+  const stride = [0, 0, 0, 0];
+  for (let d = k; d < 4; d++) {
+    outer[d] = s[d];
+    stride[d] = ds[d];
+  }
+  let n = 0;
+  for (let i3 = 0; i3 < outer[3]; i3++)
+    for (let i2 = 0; i2 < outer[2]; i2++)
+      for (
+        let i1 = 0, a = addr + i2 * stride[2] + i3 * stride[3];
+        i1 < outer[1];
+        i1++, a += stride[1]
+      )
+        n += Math.floor((a + len - 1) / burst) - Math.floor(a / burst) + 1;
+  return n;
+}
+
 /** Slices whose SRAM a byte range [addr, addr + bytes) touches. */
 export function slicesTouched(hw: HwConfig, addr: number, bytes: number): number {
   if (bytes <= 0) return 1;

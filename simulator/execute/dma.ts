@@ -1,7 +1,7 @@
 // DMA instructions: dma.cfg, dma.load (4-D strided box with padding fill) and dma.store, and their DRAM/SRAM cost.
 import type { InstructionOf } from '../../isa/instructions.js';
 import type { Machine } from '../machine.js';
-import { dmaCost, slicesTouched } from '../timing.js';
+import { boxBursts, dmaCost, slicesTouched } from '../timing.js';
 import { NO_WORK, type Exec, type Work } from './work.js';
 
 function channelRegs(m: Machine, ch: number): { dram: number[]; sram: number[] } {
@@ -40,30 +40,6 @@ function finish(
 ): Work {
   const c = dmaCost(m.hw, bursts, sramBytes, slicesTouched(m.hw, sramAddr, sramExtent));
   return { cycles: c.latency + Math.max(c.dramCycles, c.sramCycles), macs: 0, dma: c };
-}
-
-/**
- * DRAM bursts of a strided box [s0, s1, s2, s3] at `addr` (element strides 1, ds1, ds2, ds3): the box is cut into
- * maximal contiguous runs (a dimension whose stride equals the run length so far extends the run, as one DMA
- * descriptor streams adjacent rows), and each run is rounded out to whole bursts at both ends.
- */
-function boxBursts(burst: number, addr: number, s: readonly number[], ds: readonly number[]): number {
-  if (s.some((n) => n === 0)) return 0;
-  let len = s[0];
-  let k = 1;
-  while (k < 4 && (s[k] === 1 || ds[k] === len)) len *= s[k++];
-  const outer = [1, 1, 1, 1];
-  const stride = [0, 0, 0, 0];
-  for (let d = k; d < 4; d++) {
-    outer[d] = s[d];
-    stride[d] = ds[d];
-  }
-  let n = 0;
-  for (let i3 = 0; i3 < outer[3]; i3++)
-    for (let i2 = 0; i2 < outer[2]; i2++)
-      for (let i1 = 0, a = addr + i2 * stride[2] + i3 * stride[3]; i1 < outer[1]; i1++, a += stride[1])
-        n += Math.floor((a + len - 1) / burst) - Math.floor(a / burst) + 1;
-  return n;
 }
 
 export const dmaLoad: Exec<'dma.load'> = (m, i: InstructionOf<'dma.load'>) => {

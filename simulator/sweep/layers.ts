@@ -1,7 +1,7 @@
 // Trace summaries: per-layer (ONNX node) cycles, MACs and DRAM bytes, and a binned per-engine utilisation timeline.
 import type { HwConfig } from '../../isa/hw-config.js';
 import type { InstructionOf } from '../../isa/instructions.js';
-import { burstsOf, dramBytesPerCycle } from '../timing.js';
+import { boxBursts, dramBytesPerCycle } from '../timing.js';
 import type { TraceRecord } from '../trace.js';
 
 export interface LayerRow {
@@ -44,18 +44,14 @@ export function convMacs(s: Shape): number {
 const boxBytes = (i: { size0: number; size1: number; size2: number; size3: number }): number =>
   i.size0 * i.size1 * i.size2 * i.size3;
 
-/** Cycles one transfer holds the DRAM bus: every contiguous row rounded out to whole bursts (simulator/timing.ts). */
+/** Cycles one transfer holds the DRAM bus: its contiguous runs rounded out to whole bursts (simulator/timing.ts). */
 function busCycles(
   hw: HwConfig,
   i: InstructionOf<'dma.load'> | InstructionOf<'dma.store'>,
   [d1, d2, d3]: readonly number[],
 ): number {
-  if (i.size0 === 0) return 0;
-  let bursts = 0;
-  for (let i3 = 0; i3 < i.size3; i3++)
-    for (let i2 = 0; i2 < i.size2; i2++)
-      for (let i1 = 0; i1 < i.size1; i1++)
-        bursts += burstsOf(hw, i.dramAddr + i1 * d1 + i2 * d2 + i3 * d3, i.size0);
+  const size = [i.size0, i.size1, i.size2, i.size3];
+  const bursts = boxBursts(hw.dram.burstBytes, i.dramAddr, size, [1, d1, d2, d3]);
   return Math.ceil((bursts * hw.dram.burstBytes) / dramBytesPerCycle(hw));
 }
 

@@ -140,10 +140,15 @@ async function bench(
   }
   const simMs = median(times);
   const s = last.stats;
+  // what npusim --trace file.json does: collect the records and write the Perfetto JSON (warmed up like run())
+  const tracedRun = (): string =>
+    JSON.stringify(session.run({ [input]: x }, { trace: true }).trace!.chrome);
+  const tw = performance.now();
+  for (let r = 0; r < 50 && performance.now() - tw < WARMUP_MS; r++) tracedRun();
   const traced: number[] = [];
   for (let r = 0; r < runs; r++) {
     t0 = performance.now();
-    session.run({ [input]: x }, { trace: true });
+    tracedRun();
     traced.push(performance.now() - t0);
   }
   const batch = stackBatch(x, BATCH);

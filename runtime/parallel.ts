@@ -10,7 +10,7 @@ import { energyOf } from '../simulator/energy.js';
 import { engineNames } from '../simulator/engines.js';
 import { batchesOf } from '../simulator/io.js';
 import type { SimResult, SimStats } from '../simulator/simulate.js';
-import { chromeTrace, textLog, type TraceRecord } from '../simulator/trace.js';
+import { traceResult, type TraceRecord } from '../simulator/trace.js';
 
 /** What a worker is started with: the prog.bin bytes (not an object graph) and the resolved hardware. */
 export interface WorkerInit {
@@ -209,7 +209,7 @@ export function combineResults(
   return {
     outputs,
     stats,
-    trace: { records, chrome: chromeTrace(records, names, hw.clockMhz), text: textLog(records) },
+    trace: traceResult(records, names, hw.clockMhz),
   };
 }
 

@@ -8,7 +8,7 @@ import { energyOf, type EnergyStats } from './energy.js';
 import { engineNames, run, runCores, type RunResult } from './engines.js';
 import { batchesOf, inputBytes, ioBytes, readOutput, stack } from './io.js';
 import { Machine } from './machine.js';
-import { chromeTrace, textLog, type ChromeEvent, type TraceRecord } from './trace.js';
+import { traceResult, type TraceRecord, type TraceResult } from './trace.js';
 
 export interface SimOptions {
   readonly hw: HwConfig;
@@ -64,11 +64,7 @@ export interface SimResult {
   readonly outputs: Record<string, Tensor>;
   readonly stats: SimStats;
   /** Present when options.trace: records, Chrome Trace Event JSON and the text log. */
-  readonly trace?: {
-    readonly records: readonly TraceRecord[];
-    readonly chrome: { traceEvents: ChromeEvent[]; displayTimeUnit: 'ns' };
-    readonly text: string;
-  };
+  readonly trace?: TraceResult;
 }
 
 function dramExtent(p: Program): number {
@@ -184,7 +180,7 @@ export function simulate(
   return {
     outputs,
     stats,
-    trace: { records, chrome: chromeTrace(records, names, hw.clockMhz), text: textLog(records) },
+    trace: traceResult(records, names, hw.clockMhz),
   };
 }
 
@@ -292,6 +288,6 @@ function simulateSplit(
   return {
     outputs,
     stats,
-    trace: { records, chrome: chromeTrace(records, peNames, hw.clockMhz), text: textLog(records) },
+    trace: traceResult(records, peNames, hw.clockMhz),
   };
 }

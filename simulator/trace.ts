@@ -67,3 +67,31 @@ export function textLog(records: readonly TraceRecord[]): string {
     )
     .join('\n');
 }
+
+export interface TraceResult {
+  readonly records: readonly TraceRecord[];
+  readonly chrome: { traceEvents: ChromeEvent[]; displayTimeUnit: 'ns' };
+  readonly text: string;
+}
+
+/**
+ * A run's trace: the records, with the Perfetto JSON and the text log built on first use (formatting every
+ * instruction costs more than simulating a small model, and most callers want one of the two).
+ */
+export function traceResult(
+  records: readonly TraceRecord[],
+  engines: readonly string[],
+  clockMhz: number,
+): TraceResult {
+  let chrome: TraceResult['chrome'] | undefined;
+  let text: string | undefined;
+  return {
+    records,
+    get chrome() {
+      return (chrome ??= chromeTrace(records, engines, clockMhz));
+    },
+    get text() {
+      return (text ??= textLog(records));
+    },
+  };
+}

@@ -146,6 +146,8 @@ export function evalGraph(
         break;
       case 'pad':
       case 'resize':
+      case 'ibert':
+      case 'matmul':
       case 'host':
         throw new Error(`evalGraph: ${op.kind} not supported`);
     }

@@ -1,15 +1,12 @@
 // Batches on worker threads: the leading batch dimension split into contiguous chunks, one per worker, results merged.
 
 import { Worker } from 'node:worker_threads';
-import { fail, NpuError, type DiagnosticId, type ErrorLocation } from '../common/diagnostics.js';
+import { NpuError, type DiagnosticId, type ErrorLocation } from '../common/diagnostics.js';
 import { sizeOf, zeros, type Tensor } from '../common/tensor.js';
-import { fingerprint, fingerprintHex, macsPerCycle, type HwConfig } from '../isa/hw-config.js';
-import { hex } from '../isa/bits.js';
+import type { HwConfig } from '../isa/hw-config.js';
 import type { Program } from '../isa/program-file.js';
-import { energyOf } from '../simulator/energy.js';
 import { engineNames } from '../simulator/engines.js';
-import { batchesOf } from '../simulator/io.js';
-import type { SimResult, SimStats } from '../simulator/simulate.js';
+import { emptyTotals, statsOf, type SimResult, type SimStats } from '../simulator/simulate.js';
 import { traceResult, type TraceRecord } from '../simulator/trace.js';
 
 /** What a worker is started with: the prog.bin bytes (not an object graph) and the resolved hardware. */
@@ -59,36 +56,6 @@ function fromWorkerError(w: WorkerError): Error {
   return e;
 }
 
-/**
- * The number of inferences `inputs` ask for, with simulate()'s checks in simulate()'s order (fingerprint, unknown
- * names, then per input: missing, shape, agreement), so a bad input is the same one-line error as NpuSession.run.
- */
-export function batchCount(
-  program: Program,
-  hw: HwConfig,
-  inputs: Readonly<Record<string, Tensor>>,
-): number {
-  if (fingerprint(hw) !== program.hwFingerprint)
-    fail('progFingerprint', [
-      program.hwName,
-      hex(program.hwFingerprint, 16),
-      hw.name,
-      fingerprintHex(hw),
-    ]);
-  for (const name of Object.keys(inputs))
-    if (!program.inputs.some((d) => d.name === name))
-      fail('unknownGraphInput', [name, program.inputs.map((d) => d.name).join(', ')]);
-  let batches = 1;
-  program.inputs.forEach((d, k) => {
-    const t = inputs[d.name] ?? fail('missingGraphInput', [d.name]);
-    const n = batchesOf(d, t);
-    if (k > 0 && n !== batches)
-      fail('simInput', [d.name, `asks for ${n} inferences, other inputs for ${batches}`]);
-    batches = n;
-  });
-  return batches;
-}
-
 /** Contiguous chunk sizes of `n` inferences over `parts` workers, the first ones one larger when it does not divide. */
 export function chunkSizes(n: number, parts: number): number[] {
   const base = Math.floor(n / parts);
@@ -126,60 +93,29 @@ function concat(parts: readonly Tensor[]): Tensor {
 }
 
 /**
- * The stats of a whole batch from its chunks' stats, as simulate() builds them from per-inference counts: counts
- * summed (all integers, so the order of addition does not matter), then the derived figures computed once from the
- * totals with the same expressions, and keys in the same order (byMnemonic in order of first use).
+ * The stats of a whole batch from its chunks' stats, as simulate() builds them from per-inference counts: the
+ * counts summed (integers, so the order of addition does not matter; byMnemonic in order of first use), then
+ * simulate's statsOf.
  */
 export function combineStats(hw: HwConfig, parts: readonly SimStats[]): SimStats {
-  const sum = (f: (s: SimStats) => number): number => parts.reduce((a, s) => a + f(s), 0);
-  const engines = Object.fromEntries(
-    Object.keys(parts[0].engines).map((n) => [
-      n,
-      {
-        busyCycles: sum((s) => s.engines[n].busyCycles),
-        stallCycles: sum((s) => s.engines[n].stallCycles),
-        instructions: sum((s) => s.engines[n].instructions),
-      },
-    ]),
-  );
-  const byMnemonic: Record<string, number> = {};
-  for (const s of parts)
+  const t = emptyTotals(hw);
+  for (const s of parts) {
+    t.cycles += s.cycles;
+    t.inferences += s.inferences;
+    t.macs += s.mac.usefulMacs;
+    for (const [n, e] of Object.entries(s.engines)) {
+      t.engines[n].busyCycles += e.busyCycles;
+      t.engines[n].stallCycles += e.stallCycles;
+      t.engines[n].instructions += e.instructions;
+    }
     for (const [op, n] of Object.entries(s.instructions.byMnemonic))
-      byMnemonic[op] = (byMnemonic[op] ?? 0) + n;
-  const cycles = sum((s) => s.cycles);
-  const macs = sum((s) => s.mac.usefulMacs);
-  const inferences = sum((s) => s.inferences);
-  const traffic = {
-    dramRead: sum((s) => s.dram.bytesRead),
-    dramWritten: sum((s) => s.dram.bytesWritten),
-    sramRead: sum((s) => s.sram.bytesRead),
-    sramWritten: sum((s) => s.sram.bytesWritten),
-  };
-  const perCycle = macsPerCycle(hw);
-  return {
-    hw: hw.name,
-    inferences,
-    cycles,
-    clockMhz: hw.clockMhz,
-    latencyUs: cycles / hw.clockMhz,
-    engines,
-    mac: {
-      usefulMacs: macs,
-      macsPerCycle: perCycle,
-      utilization: cycles === 0 ? 0 : macs / (cycles * perCycle),
-    },
-    dram: { bytesRead: traffic.dramRead, bytesWritten: traffic.dramWritten },
-    sram: { bytesRead: traffic.sramRead, bytesWritten: traffic.sramWritten },
-    instructions: { total: Object.values(byMnemonic).reduce((a, n) => a + n, 0), byMnemonic },
-    energy: energyOf(hw, {
-      usefulMacs: macs,
-      sramBytes: traffic.sramRead + traffic.sramWritten,
-      dramBytes: traffic.dramRead + traffic.dramWritten,
-      vectorBusyCycles: engines.vector?.busyCycles ?? 0,
-      cycles,
-      inferences,
-    }),
-  };
+      t.byMnemonic[op] = (t.byMnemonic[op] ?? 0) + n;
+    t.traffic.dramRead += s.dram.bytesRead;
+    t.traffic.dramWritten += s.dram.bytesWritten;
+    t.traffic.sramRead += s.sram.bytesRead;
+    t.traffic.sramWritten += s.sram.bytesWritten;
+  }
+  return statsOf(hw, t);
 }
 
 /** The chunks' results as one SimResult of the whole batch: outputs concatenated, stats combined, trace shifted. */

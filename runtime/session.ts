@@ -8,8 +8,8 @@ import { fingerprint, loadHwConfig, type HwConfig } from '../isa/hw-config.js';
 import { PRESETS } from '../isa/hw-presets.js';
 import { readProgram, writeProgram, type IoDescriptor, type Program } from '../isa/program-file.js';
 import { Machine } from '../simulator/machine.js';
-import { simulate, type SimResult } from '../simulator/simulate.js';
-import { batchCount, WorkerPool, workerCount } from './parallel.js';
+import { batchCount, simulate, type SimResult } from '../simulator/simulate.js';
+import { WorkerPool, workerCount } from './parallel.js';
 
 export interface LoadOptions {
   /** Hardware preset name, JSON file or config; default: the preset the program names, in the matching requant mode. */

@@ -5,7 +5,7 @@ import { fingerprint, fingerprintHex, macsPerCycle, type HwConfig } from '../isa
 import { hex } from '../isa/bits.js';
 import type { Program } from '../isa/program-file.js';
 import { energyOf, type EnergyStats } from './energy.js';
-import { engineNames, run, runCores, type RunResult } from './engines.js';
+import { engineNames, runCores, type RunResult } from './engines.js';
 import { batchesOf, inputBytes, ioBytes, readOutput, stack } from './io.js';
 import { Machine } from './machine.js';
 import { traceResult, type TraceRecord, type TraceResult } from './trace.js';
@@ -74,13 +74,16 @@ function dramExtent(p: Program): number {
   return end;
 }
 
-/** Runs `program` once per inference (N from a leading N x batch input dimension) and stacks the outputs. */
-export function simulate(
+/**
+ * The number of inferences `inputs` ask for (1, or N for a leading dimension of N x the batch), after the checks
+ * every run makes, in this order: the hardware fingerprint, unknown input names, then per input missing, shape and
+ * agreement with the other inputs.
+ */
+export function batchCount(
   program: Program,
+  hw: HwConfig,
   inputs: Readonly<Record<string, Tensor>>,
-  options: SimOptions,
-): SimResult {
-  const hw = options.hw;
+): number {
   if (fingerprint(hw) !== program.hwFingerprint)
     fail('progFingerprint', [
       program.hwName,
@@ -99,65 +102,57 @@ export function simulate(
       fail('simInput', [d.name, `asks for ${n} inferences, other inputs for ${batches}`]);
     batches = n;
   });
-  const extent = dramExtent(program);
-  if (extent > hw.dram.sizeBytes)
-    fail('progBadSection', [
-      'dram',
-      `the image and I/O need ${extent} bytes; ${hw.name} has ${hw.dram.sizeBytes}`,
-    ]);
-  const nodes = new Map(program.debug.map((e) => [e.pc, e.node]));
-  const records: TraceRecord[] = [];
-  const names = engineNames(hw.dma.engines);
-  const engineTotals = Object.fromEntries(
-    names.map((n) => [n, { busyCycles: 0, stallCycles: 0, instructions: 0 }]),
-  );
-  const byMnemonic: Record<string, number> = {};
-  const traffic = { dramRead: 0, dramWritten: 0, sramRead: 0, sramWritten: 0 };
-  const parts: Record<string, Tensor[]> = Object.fromEntries(
-    program.outputs.map((d) => [d.name, []]),
-  );
-  let cycles = 0;
-  let macs = 0;
-  const pes = options.pes ?? 1;
-  if (!Number.isInteger(pes) || pes < 1) fail('badArgument', [`pes must be >= 1, got ${pes}`]);
-  if (pes > 1) return simulateSplit(program, inputs, options, pes, batches, extent, nodes);
-  const reused = options.machine !== undefined && options.machine.hw === hw;
-  const m = reused ? options.machine : new Machine(hw, extent);
-  for (let b = 0; b < batches; b++) {
-    if (b > 0 || reused) {
-      m.reset();
-      m.dram.fill(0);
-      m.growDram(extent);
-    }
-    for (const s of program.dram) m.dram.set(s.data, s.addr);
-    for (const d of program.inputs) m.dram.set(inputBytes(d, inputs[d.name], b), d.dramAddr);
-    const offset = cycles;
-    const tracer =
-      options.trace === true
-        ? (r: TraceRecord) => records.push({ ...r, start: r.start + offset, end: r.end + offset })
-        : undefined;
-    const r: RunResult = run(m, program.code, nodes, tracer);
-    cycles += r.cycles;
-    macs += r.macs;
-    for (const es of r.engines) {
-      const e = engineTotals[es.name];
-      e.busyCycles += es.busy;
-      e.stallCycles += es.stall;
-      e.instructions += es.instructions;
-    }
-    for (const [op, n] of Object.entries(r.counts)) byMnemonic[op] = (byMnemonic[op] ?? 0) + n;
-    for (const k of Object.keys(traffic) as (keyof typeof traffic)[]) traffic[k] += m.traffic[k];
-    for (const d of program.outputs)
-      parts[d.name].push(readOutput(d, m.dram, options.raw === true));
+  return batches;
+}
+
+/** The counts a batch sums over its inferences; SimStats derive from them (statsOf). */
+export interface Totals {
+  cycles: number;
+  inferences: number;
+  macs: number;
+  engines: Record<string, { busyCycles: number; stallCycles: number; instructions: number }>;
+  byMnemonic: Record<string, number>;
+  traffic: { dramRead: number; dramWritten: number; sramRead: number; sramWritten: number };
+}
+
+export const emptyTotals = (hw: HwConfig): Totals => ({
+  cycles: 0,
+  inferences: 0,
+  macs: 0,
+  engines: Object.fromEntries(
+    engineNames(hw.dma.engines).map((n) => [n, { busyCycles: 0, stallCycles: 0, instructions: 0 }]),
+  ),
+  byMnemonic: {},
+  traffic: { dramRead: 0, dramWritten: 0, sramRead: 0, sramWritten: 0 },
+});
+
+/** Adds one inference's run (its engines, counts and the machine's traffic counters); cycles are the caller's. */
+function addRun(t: Totals, r: RunResult, m: Machine): void {
+  t.inferences++;
+  t.macs += r.macs;
+  for (const es of r.engines) {
+    const e = t.engines[es.name];
+    e.busyCycles += es.busy;
+    e.stallCycles += es.stall;
+    e.instructions += es.instructions;
   }
-  const perCycle = macsPerCycle(hw);
-  const stats: SimStats = {
-    hw: hw.name,
-    inferences: batches,
+  for (const [op, n] of Object.entries(r.counts)) t.byMnemonic[op] = (t.byMnemonic[op] ?? 0) + n;
+  for (const k of Object.keys(t.traffic) as (keyof Totals['traffic'])[])
+    t.traffic[k] += m.traffic[k];
+}
+
+/** SimStats from a batch's totals; `pes` PEs side by side (split mode) share the cycles and add their MAC arrays. */
+export function statsOf(hw: HwConfig, t: Totals, pes = 1, latencySum = 0): SimStats {
+  const { cycles, macs, traffic, byMnemonic } = t;
+  const perCycle = macsPerCycle(hw) * pes;
+  const seconds = cycles / (hw.clockMhz * 1e6);
+  return {
+    hw: pes > 1 ? `${pes} x ${hw.name}` : hw.name,
+    inferences: t.inferences,
     cycles,
     clockMhz: hw.clockMhz,
     latencyUs: cycles / hw.clockMhz,
-    engines: engineTotals,
+    engines: t.engines,
     mac: {
       usefulMacs: macs,
       macsPerCycle: perCycle,
@@ -170,64 +165,75 @@ export function simulate(
       usefulMacs: macs,
       sramBytes: traffic.sramRead + traffic.sramWritten,
       dramBytes: traffic.dramRead + traffic.dramWritten,
-      vectorBusyCycles: engineTotals.vector?.busyCycles ?? 0,
+      vectorBusyCycles: t.engines.vector?.busyCycles ?? 0,
       cycles,
-      inferences: batches,
+      inferences: t.inferences,
     }),
-  };
-  const outputs = Object.fromEntries(Object.entries(parts).map(([n, ts]) => [n, stack(ts)]));
-  if (options.trace !== true) return { outputs, stats };
-  return {
-    outputs,
-    stats,
-    trace: traceResult(records, names, hw.clockMhz),
+    ...(pes > 1
+      ? {
+          split: {
+            pes,
+            inferencesPerSecond: seconds === 0 ? 0 : t.inferences / seconds,
+            meanLatencyUs: latencySum / t.inferences / hw.clockMhz,
+          },
+        }
+      : {}),
   };
 }
 
-/** Split mode: rounds of `pes` inferences, one per machine, simulated together (simulate's `pes` option). */
-function simulateSplit(
+/** Runs `program` once per inference (N from a leading N x batch input dimension) and stacks the outputs. */
+export function simulate(
   program: Program,
   inputs: Readonly<Record<string, Tensor>>,
   options: SimOptions,
-  pes: number,
-  batches: number,
-  extent: number,
-  nodes: ReadonlyMap<number, string>,
 ): SimResult {
   const hw = options.hw;
-  const names = engineNames(hw.dma.engines);
-  const peNames = Array.from({ length: pes }, (_, p) => names.map((n) => `pe${p}.${n}`)).flat();
-  const machines = Array.from({ length: pes }, () => new Machine(hw, extent));
+  const batches = batchCount(program, hw, inputs);
+  const extent = dramExtent(program);
+  if (extent > hw.dram.sizeBytes)
+    fail('progBadSection', [
+      'dram',
+      `the image and I/O need ${extent} bytes; ${hw.name} has ${hw.dram.sizeBytes}`,
+    ]);
+  const pes = options.pes ?? 1;
+  if (!Number.isInteger(pes) || pes < 1) fail('badArgument', [`pes must be >= 1, got ${pes}`]);
+  const nodes = new Map(program.debug.map((e) => [e.pc, e.node]));
   const records: TraceRecord[] = [];
-  const engineTotals = Object.fromEntries(
-    names.map((n) => [n, { busyCycles: 0, stallCycles: 0, instructions: 0 }]),
-  );
-  const byMnemonic: Record<string, number> = {};
-  const traffic = { dramRead: 0, dramWritten: 0, sramRead: 0, sramWritten: 0 };
+  const totals = emptyTotals(hw);
   const parts: Record<string, Tensor[]> = Object.fromEntries(
     program.outputs.map((d) => [d.name, []]),
   );
-  let cycles = 0;
-  let macs = 0;
+  // one machine per PE; the caller's machine (kept across runs) is the first when it fits
+  const reused = options.machine !== undefined && options.machine.hw === hw;
+  const machines = Array.from({ length: pes }, (_, p) =>
+    p === 0 && reused ? options.machine : new Machine(hw, extent),
+  );
+  const loaded = new Set<Machine>();
+  const load = (m: Machine, b: number): void => {
+    if (loaded.has(m) || (reused && m === options.machine)) {
+      m.reset();
+      m.dram.fill(0);
+      m.growDram(extent);
+    }
+    loaded.add(m);
+    for (const seg of program.dram) m.dram.set(seg.data, seg.addr);
+    for (const d of program.inputs) m.dram.set(inputBytes(d, inputs[d.name], b), d.dramAddr);
+  };
   let latencySum = 0;
-  const used = new Set<Machine>();
+  // rounds of `pes` inferences side by side (one round of one inference per PE: split mode); a single PE runs
+  // the batch one inference after another
   for (let b0 = 0; b0 < batches; b0 += pes) {
     const group = machines.slice(0, Math.min(pes, batches - b0));
-    const offset = cycles;
+    const offset = totals.cycles;
     const specs = group.map((m, p) => {
-      if (used.has(m)) {
-        m.reset();
-        m.dram.fill(0);
-      }
-      used.add(m);
-      for (const seg of program.dram) m.dram.set(seg.data, seg.addr);
-      for (const d of program.inputs) m.dram.set(inputBytes(d, inputs[d.name], b0 + p), d.dramAddr);
+      load(m, b0 + p);
+      const engine = (e: string): string => (pes > 1 ? `pe${p}.${e}` : e);
       const trace =
         options.trace === true
           ? (r: TraceRecord) =>
               records.push({
                 ...r,
-                engine: `pe${p}.${r.engine}`,
+                engine: engine(r.engine),
                 start: r.start + offset,
                 end: r.end + offset,
               })
@@ -235,59 +241,18 @@ function simulateSplit(
       return { m, code: program.code, nodes, trace };
     });
     const results = runCores(specs);
-    cycles += Math.max(...results.map((r) => r.cycles));
+    totals.cycles += Math.max(...results.map((r) => r.cycles));
     results.forEach((r, p) => {
-      const m = group[p];
       latencySum += r.cycles;
-      macs += r.macs;
-      for (const es of r.engines) {
-        const e = engineTotals[es.name];
-        e.busyCycles += es.busy;
-        e.stallCycles += es.stall;
-        e.instructions += es.instructions;
-      }
-      for (const [op, n] of Object.entries(r.counts)) byMnemonic[op] = (byMnemonic[op] ?? 0) + n;
-      for (const k of Object.keys(traffic) as (keyof typeof traffic)[]) traffic[k] += m.traffic[k];
+      addRun(totals, r, group[p]);
       for (const d of program.outputs)
-        parts[d.name].push(readOutput(d, m.dram, options.raw === true));
+        parts[d.name].push(readOutput(d, group[p].dram, options.raw === true));
     });
   }
-  const perCycle = macsPerCycle(hw) * pes;
-  const seconds = cycles / (hw.clockMhz * 1e6);
-  const stats: SimStats = {
-    hw: `${pes} x ${hw.name}`,
-    inferences: batches,
-    cycles,
-    clockMhz: hw.clockMhz,
-    latencyUs: cycles / hw.clockMhz,
-    engines: engineTotals,
-    mac: {
-      usefulMacs: macs,
-      macsPerCycle: perCycle,
-      utilization: cycles === 0 ? 0 : macs / (cycles * perCycle),
-    },
-    dram: { bytesRead: traffic.dramRead, bytesWritten: traffic.dramWritten },
-    sram: { bytesRead: traffic.sramRead, bytesWritten: traffic.sramWritten },
-    instructions: { total: Object.values(byMnemonic).reduce((a, n) => a + n, 0), byMnemonic },
-    energy: energyOf(hw, {
-      usefulMacs: macs,
-      sramBytes: traffic.sramRead + traffic.sramWritten,
-      dramBytes: traffic.dramRead + traffic.dramWritten,
-      vectorBusyCycles: engineTotals.vector?.busyCycles ?? 0,
-      cycles,
-      inferences: batches,
-    }),
-    split: {
-      pes,
-      inferencesPerSecond: seconds === 0 ? 0 : batches / seconds,
-      meanLatencyUs: latencySum / batches / hw.clockMhz,
-    },
-  };
+  const stats = statsOf(hw, totals, pes, latencySum);
   const outputs = Object.fromEntries(Object.entries(parts).map(([n, ts]) => [n, stack(ts)]));
   if (options.trace !== true) return { outputs, stats };
-  return {
-    outputs,
-    stats,
-    trace: traceResult(records, peNames, hw.clockMhz),
-  };
+  const names = engineNames(hw.dma.engines);
+  const tracks = pes > 1 ? machines.flatMap((_, p) => names.map((n) => `pe${p}.${n}`)) : names;
+  return { outputs, stats, trace: traceResult(records, tracks, hw.clockMhz) };
 }

@@ -44,6 +44,13 @@ const first = (r: Record<string, Tensor>): Tensor => Object.values(r)[0];
 async function main(): Promise<number> {
   const argv = await yargs(hideBin(process.argv))
     .scriptName('npm run demo --')
+    .option('model', {
+      type: 'string',
+      choices: ['cnn', 'transformer'],
+      default: 'cnn',
+      describe:
+        'the digits CNN, or the digits transformer encoder (I-BERT integer kernels on the NPU)',
+    })
     .option('hw', { type: 'string', default: 'warboy-2pe', describe: 'hardware preset or JSON' })
     .option('requant', { type: 'string', choices: ['float', 'fixed'], default: 'float' })
     .option('method', { type: 'string', default: 'minmax', describe: 'calibration method' })
@@ -54,17 +61,22 @@ async function main(): Promise<number> {
     .help()
     .parse();
   mkdirSync(argv.out, { recursive: true });
+  const transformer = argv.model === 'transformer';
+  const stem = transformer ? 'digits-transformer' : 'digits';
   const files = {
-    quantized: join(argv.out, 'digits.q.onnx'),
-    program: join(argv.out, 'digits.prog.bin'),
-    trace: join(argv.out, 'digits.trace.json'),
-    stats: join(argv.out, 'digits.stats.json'),
+    quantized: join(argv.out, `${stem}.q.onnx`),
+    program: join(argv.out, `${stem}.prog.bin`),
+    trace: join(argv.out, `${stem}.trace.json`),
+    stats: join(argv.out, `${stem}.stats.json`),
   };
+  const floatFile = join(DIR, transformer ? 'digits-transformer.onnx' : 'digits-cnn.onnx');
   const x = readNpy(join(DIR, 'digits-test-x.npy'));
   const labels = toNumbers(readNpy(join(DIR, 'digits-test-y.npy')));
   const calib = readNpy(join(DIR, 'digits-calib-x.npy'));
-  const floatModel = loadModel(join(DIR, 'digits-cnn.onnx'));
-  console.log(`model    ${floatModel.file} (float32, trained on the 8x8 digits of scikit-learn)`);
+  const floatModel = loadModel(floatFile);
+  console.log(
+    `model    ${floatModel.file} (float32 ${transformer ? 'transformer encoder' : 'CNN'}, trained on the 8x8 digits of scikit-learn)`,
+  );
   console.log(
     `data     ${x.shape[0]} held-out digits ${shapeStr(x.shape)}, ${calib.shape[0]} calibration images`,
   );
@@ -117,10 +129,12 @@ async function main(): Promise<number> {
     `npusim   ${sim.stats.inferences} inferences simulated in ${(simMs / 1000).toFixed(1)} s`,
   );
 
-  // references: float model and int8 model in onnxruntime, the int8 model in our reference interpreter
+  // references: float model and int8 model in onnxruntime, the int8 model in our reference interpreter (for the
+  // transformer with the I-BERT integer kernels the NPU runs; onnxruntime computes GELU/Softmax/LayerNorm in float)
   const floatOut = await runOrt(floatModel, x);
   const ortQ = await runOrt(qModel, x);
-  const ref = first(runPrepared(prepareModel(qModel), { [input]: x }, { mode: hw.requant }));
+  const prepared = prepareModel(qModel, { integerKernels: transformer });
+  const ref = first(runPrepared(prepared, { [input]: x }, { mode: hw.requant }));
   const npu = first(sim.outputs);
   let same = 0;
   let sameOrt = 0;
@@ -138,7 +152,8 @@ async function main(): Promise<number> {
     `  npusim = reference interpreter    ${pct(same / npu.data.length)} of output values identical`,
   );
   console.log(
-    `  npusim = onnxruntime              ${pct(sameOrt / npu.data.length)} of output values identical`,
+    `  npusim = onnxruntime              ${pct(sameOrt / npu.data.length)} of output values identical` +
+      (transformer ? ' (onnxruntime: float GELU/Softmax/LayerNorm)' : ''),
   );
   console.log(`\nperformance on ${hw.name} (${hw.requant} requant), one inference`);
   console.log(
@@ -155,7 +170,7 @@ async function main(): Promise<number> {
   );
   console.log(`\ntrace    ${files.trace} (open in https://ui.perfetto.dev); stats ${files.stats}`);
   console.log(
-    `same by hand: npm run npuq -- ${join(DIR, 'digits-cnn.onnx')} -o ${files.quantized} --calib ${join(DIR, 'digits-calib-x.npy')}\n` +
+    `same by hand: npm run npuq -- ${floatFile} -o ${files.quantized} --calib ${join(DIR, 'digits-calib-x.npy')}\n` +
       `              npm run npuc -- ${files.quantized} -o ${files.program} --hw ${hw.name} --requant ${hw.requant} --fix-dims ${String(dim)}=1\n` +
       `              npm run npusim -- ${files.program} --input ${input}=${join(DIR, 'digits-test-x.npy')} --trace ${files.trace}`,
   );

@@ -58,8 +58,9 @@ export function estimateLayer(
       ? Math.ceil(macs / macsPerCycle(hw))
       : Math.ceil(vectorOps(g, op) / (hw.slices * hw.vector.lanesPerSlice));
   const bytesPerCycle = (hw.dram.gbps * 1e3) / hw.clockMhz;
-  // the first tile's load is not hidden by double buffering: one DRAM latency per op
-  const memoryCycles = Math.ceil(base.dramBytes / bytesPerCycle) + hw.dram.latencyCycles;
+  // ops run one after another behind a barrier: the first tile's load and the last tile's store are not hidden
+  // by double buffering, two DRAM latencies per op
+  const memoryCycles = Math.ceil(base.dramBytes / bytesPerCycle) + 2 * hw.dram.latencyCycles;
   // double buffering overlaps the DMA of one tile with the compute of another; the pipeline's fill and drain
   // (the first load, the last store) are not hidden: about one tile's worth of the smaller side
   const tiles = Math.max(1, t.tiles.length);

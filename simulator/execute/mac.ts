@@ -84,6 +84,23 @@ const requantize = (acc: Int32Array, channels: number, count: number, e: Epilogu
     ? requantizeAccumulators(acc, channels, count, e)
     : requantizeScalar(acc, channels, count, e);
 
+/**
+ * Runs a kernel; kernel memory that cannot grow (a legal but enormous operand, e.g. a gemm of 65535 rows at row
+ * stride 0) is a fault of the instruction, not a crash.
+ */
+function hostMemory<T>(m: Machine, kernel: () => T): T {
+  try {
+    return kernel();
+  } catch (e) {
+    if (e instanceof RangeError)
+      m.fault(
+        'simBadOperand',
+        `operands too large for the simulator's kernel memory (${e.message})`,
+      );
+    throw e;
+  }
+}
+
 const operands = (q: Quant) => ({
   x: { signed: q.inType === 'int8', zp: q.inZp },
   w: { signed: q.wType === 'int8', zp: q.wZp },
@@ -115,7 +132,7 @@ export const conv: Exec<'conv'> = (m, i) => {
   const { x, w } = operands(q);
   const geometry = { ...s, inCStride: i.inCStride, outH, outW };
   const ep = epilogueOf(m, q, s.outC);
-  const acc = convAccumulators(m.sram, i.inAddr, i.weightAddr, geometry, x, w);
+  const acc = hostMemory(m, () => convAccumulators(m.sram, i.inAddr, i.weightAddr, geometry, x, w));
   const out = requantize(acc, s.outC, pixels, ep); // written after all reads (no in-place aliasing)
   for (let oc = 0; oc < s.outC; oc++)
     m.sram.set(out.subarray(oc * pixels, (oc + 1) * pixels), i.outAddr + oc * i.outCStride);
@@ -133,7 +150,9 @@ export const gemm: Exec<'gemm'> = (m, i) => {
   m.checkSram(i.outAddr, (i.m - 1) * i.outRowStride + i.n, 'gemm output');
   const { x, w } = operands(q);
   const ep = epilogueOf(m, q, i.n);
-  const acc = gemmAccumulators(m.sram, i.aAddr, i.aRowStride, i.bAddr, i, x, w);
+  const acc = hostMemory(m, () =>
+    gemmAccumulators(m.sram, i.aAddr, i.aRowStride, i.bAddr, i, x, w),
+  );
   const out = requantize(acc, i.n, i.m, ep); // [n][m], like the accumulators
   const { sram } = m;
   for (let r = 0; r < i.m; r++)

@@ -83,7 +83,7 @@ function binary(m: Machine, i: Binary, f: (da: number, db: number) => number): v
     const q = saturate(f(A[aAddr + k] - zpA, B[bAddr + bi] - zpB) + zpOut, lo, hi);
     out[k] = Math.min(Math.max(q, clipLo), clipHi) & 0xff;
   }
-  sram.set(out, i.outAddr);
+  if (out.length > 0) sram.set(out, i.outAddr); // an empty result may name any address (unchecked)
   m.traffic.sramRead += i.n + bLen;
   m.traffic.sramWritten += i.n;
 }
@@ -121,7 +121,7 @@ export const vecLut: Exec<'vec.lut'> = (m, i) => {
   const lo = Q_RANGE[z.typeA][0];
   const out = new Uint8Array(i.n);
   for (let k = 0; k < i.n; k++) out[k] = sram[i.lutAddr + readQ(sram, z.typeA, i.inAddr + k) - lo];
-  sram.set(out, i.outAddr);
+  if (out.length > 0) sram.set(out, i.outAddr); // an empty result may name any address (unchecked)
   m.traffic.sramRead += 2 * i.n;
   m.traffic.sramWritten += i.n;
   return work(vectorCycles(m.hw, i.n));
@@ -134,7 +134,7 @@ export const vecClamp: Exec<'vec.clamp'> = (m, i) => {
   const out = new Uint8Array(i.n);
   for (let k = 0; k < i.n; k++)
     out[k] = Math.min(Math.max(readQ(sram, i.type, i.inAddr + k), i.lo), i.hi) & 0xff;
-  sram.set(out, i.outAddr);
+  if (out.length > 0) sram.set(out, i.outAddr); // an empty result may name any address (unchecked)
   m.traffic.sramRead += i.n;
   m.traffic.sramWritten += i.n;
   return work(vectorCycles(m.hw, i.n));

@@ -125,8 +125,8 @@ const kernels = new wasm.Instance(new wasm.Module(Buffer.from(MAC_KERNELS_WASM, 
 /** Patch rows per im2col chunk: about 64 KiB of int16 lanes, so a chunk stays in the host's L2 cache. */
 const PATCH_BYTES = 65536;
 
-const align16 = (n: number): number => (n + 15) & ~15;
-const lanes = (k: number): number => (k + 7) & ~7;
+const align16 = (n: number): number => Math.ceil(n / 16) * 16; // no bit ops: sizes may pass 2^31
+const lanes = (k: number): number => Math.ceil(k / 8) * 8;
 
 /** Lays out regions of the given byte sizes from `base`, growing the memory; returns their addresses. */
 function reserve(sizes: readonly number[], base = 0): { addrs: number[]; bytes: Uint8Array } {
@@ -136,6 +136,8 @@ function reserve(sizes: readonly number[], base = 0): { addrs: number[]; bytes: 
     addrs.push(end);
     end = align16(end + s);
   }
+  // wasm32 addresses stop at 4 GiB; grow itself throws a RangeError when the host refuses
+  if (end > 2 ** 32 - PAGE) throw new RangeError(`kernel memory of ${end} bytes is over 4 GiB`);
   const have = memory.buffer.byteLength;
   if (end > have) memory.grow(Math.ceil((end - have) / PAGE));
   return { addrs, bytes: new Uint8Array(memory.buffer) };

@@ -109,6 +109,42 @@ describe('faults', () => {
     expect(() => simulate(b.program(), {}, { hw: edge })).toThrow(/compiled for hardware/);
   });
 
+  test('element-wise instructions of zero elements write nothing, whatever their output address', () => {
+    // found by the random-instruction property: an empty result at an out-of-range address threw a RangeError
+    const b = new ProgramBuilder(edge);
+    const far = edge.sram.bytesPerSlice * edge.slices + 1;
+    b.emit('vec.add', { aAddr: 0, bAddr: 0, outAddr: far, n: 0, bMode: 'elementwise', rowLen: 0 });
+    b.emit('vec.lut', { inAddr: 0, outAddr: far, lutAddr: 0, n: 0 });
+    b.emit('vec.clamp', { inAddr: 0, outAddr: far, n: 0, type: 'int8', lo: -1, hi: 1 });
+    b.emit('halt', {});
+    expect(() => simulate(b.program(), {}, { hw: edge })).not.toThrow();
+  });
+
+  test('a gemm too large for the kernel memory is a catalogued fault, not a RangeError', () => {
+    // 65535 rows of A at row stride 0 fit SRAM (one row) but widen to 65535 x 65536 int16 lanes (8 GiB)
+    const b = new ProgramBuilder(edge);
+    b.emit('mac.quant', {});
+    b.emit('gemm', {
+      aAddr: 0,
+      bAddr: 0,
+      outAddr: 0,
+      m: 65535,
+      n: 1,
+      k: 65535,
+      aRowStride: 0,
+      outRowStride: 0,
+    });
+    b.emit('halt', {});
+    let err: unknown;
+    try {
+      simulate(b.program(), {}, { hw: edge });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NpuError);
+    expect(String(err)).toMatch(/kernel memory/);
+  });
+
   test('random instructions never throw anything but a catalogued error', () => {
     // sizes are drawn small so that legal programs finish quickly; addresses and everything else are random
     const small = arbInstruction.map((i) => {

@@ -1,6 +1,5 @@
 // Dynamic int8 top-1 against float on the held-out digits: the CNN, the transformer fixture and a MatMul MLP.
 
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
@@ -100,20 +99,10 @@ describe('dynamic int8 top-1 within 1 percentage point of float (397 held-out di
     expectWithin1pp('digits CNN', m);
   });
 
-  it.skipIf(!existsSync(join(DIR, 'digits-transformer.onnx')))(
-    'digits transformer (14 MatMulInteger)',
-    async () => {
-      const m = await measure(
-        loadModel(join(DIR, 'digits-transformer.onnx')),
-        X,
-        Y,
-        0,
-        N,
-        [1, 8, 8],
-      );
-      expectWithin1pp('digits transformer', m);
-    },
-  );
+  it('digits transformer (14 MatMulInteger)', async () => {
+    const m = await measure(loadModel(join(DIR, 'digits-transformer.onnx')), X, Y, 0, N, [1, 8, 8]);
+    expectWithin1pp('digits transformer', m);
+  });
 
   it('an MLP (64 → 256 random ReLU features → ridge readout, fitted on the first 200 test images)', async () => {
     const f = randomFeatureMlp(200);

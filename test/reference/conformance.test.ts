@@ -8,7 +8,7 @@ import { isIntegerDType, shapeStr } from '../../common/tensor.js';
 import { loadModel } from '../../onnx/model-io.js';
 import { decodeTensorProtoFile } from '../../onnx/tensor-proto.js';
 import { runModel } from '../../reference/interpreter.js';
-import { CONFORMANCE_SKIPS, TOLERANCE_OVERRIDES } from './conformance-skips.js';
+import { TOLERANCE_OVERRIDES } from './conformance-tolerances.js';
 
 const ROOT = join(import.meta.dirname, '../fixtures/onnx-node');
 const DEFAULT_RTOL = 1e-3;
@@ -51,17 +51,11 @@ function firstMismatch(ours: Tensor, want: Tensor, rtol: number, atol: number): 
 }
 
 describe('ONNX node conformance (reference interpreter, float mode)', () => {
-  test('every skip and override names an existing test', () => {
-    for (const s of [...CONFORMANCE_SKIPS, ...TOLERANCE_OVERRIDES]) expect(tests).toContain(s.test);
+  test('every tolerance override names an existing test', () => {
+    for (const s of TOLERANCE_OVERRIDES) expect(tests).toContain(s.test);
   });
 
   for (const name of tests) {
-    const skip = CONFORMANCE_SKIPS.find((s) => s.test === name);
-    if (skip !== undefined) {
-      // the list is empty today; a future skip shows up in the report with its reason from conformance-skips.ts
-      test.skip(`${name} (skipped: ${skip.reason})`, () => {});
-      continue;
-    }
     test(name, () => {
       const dir = join(ROOT, name);
       const model = loadModel(join(dir, 'model.onnx'));

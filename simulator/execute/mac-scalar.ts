@@ -2,7 +2,8 @@
 // up, and the oracle the WebAssembly kernels (simulator/wasm/mac-kernels.ts) are tested against.
 import { multiplyByQuantizedMultiplier } from '../../reference/quant/gemmlowp.js';
 import { requantFloat, saturate } from '../../reference/quant/requant.js';
-import type { ConvGeometry, Epilogue, Operand } from '../wasm/mac-kernels.js';
+import type { ConvGeometry, Operand } from '../wasm/mac-kernels.js';
+import type { Epilogue } from '../wasm/requant-kernel.js';
 
 const code = (sram: Uint8Array, addr: number, signed: boolean): number =>
   signed ? (sram[addr] << 24) >> 24 : sram[addr];

@@ -3,13 +3,8 @@ import { Q_RANGE } from '../../reference/quant/requant.js';
 import type { Machine, MacRegs } from '../machine.js';
 import { convCycles, gemmCycles } from '../timing.js';
 import { NO_WORK, regsOf, work, type Exec } from './work.js';
-import {
-  convAccumulators,
-  gemmAccumulators,
-  requantizeAccumulators,
-  wasmEpilogue,
-  type Epilogue,
-} from '../wasm/mac-kernels.js';
+import { convAccumulators, gemmAccumulators } from '../wasm/mac-kernels.js';
+import { requantizeAccumulators, wasmEpilogue, type Epilogue } from '../wasm/requant-kernel.js';
 import { requantizeScalar } from './mac-scalar.js';
 
 type Quant = NonNullable<MacRegs['quant']>;

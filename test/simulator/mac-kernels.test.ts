@@ -7,12 +7,8 @@ import {
   gemmAccumulatorsScalar,
   requantizeScalar,
 } from '../../simulator/execute/mac-scalar.js';
-import {
-  convAccumulators,
-  gemmAccumulators,
-  requantizeAccumulators,
-  stageAccumulators,
-} from '../../simulator/wasm/mac-kernels.js';
+import { convAccumulators, gemmAccumulators } from '../../simulator/wasm/mac-kernels.js';
+import { requantizeAccumulators, stageAccumulators } from '../../simulator/wasm/requant-kernel.js';
 
 const randomBytes = (n: number, seed: string): Uint8Array => {
   const rng = seedrandom(seed);
